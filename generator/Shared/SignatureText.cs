@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace TypedModels;
+
+/// <summary>
+/// The text form of a <see cref="ModelSignature"/> that the build step writes beside the compilation and the
+/// generator reads as an additional file. One record per line, tab-separated fields, with <c>\</c> escapes, e.g.
+/// <code>
+/// typedmodels-signature	1
+/// input	number	tensor	float	[$batch,1]	tensor(float)	The numbers to double.
+/// </code>
+/// Dims are a number (fixed), <c>$name</c> (symbolic) or <c>?</c> (unknown); a shape is <c>*</c> when the rank is unknown.
+/// Writing and reading live in one file so the two halves cannot drift apart.
+/// </summary>
+internal static class SignatureText
+{
+    public const string Header = "typedmodels-signature\t1";
+
+    public static string Write(ModelSignature s)
+    {
+        var text = new StringBuilder();
+        text.Append(Header).Append('\n');
+        Line(text, "ir_version", Number(s.IrVersion));
+        Line(text, "producer", s.ProducerName, s.ProducerVersion);
+        Line(text, "domain", s.Domain);
+        Line(text, "model_version", Number(s.ModelVersion));
+        Line(text, "doc", s.DocString);
+        Line(text, "graph", s.GraphName, s.GraphDocString);
+        foreach (var opset in s.Opsets)
+            Line(text, "opset", opset.Domain, Number(opset.Version));
+        foreach (var input in s.Inputs)
+            Tensor(text, "input", input);
+        foreach (var output in s.Outputs)
+            Tensor(text, "output", output);
+        return text.ToString();
+    }
+
+    public static string WriteError(SignatureError error)
+    {
+        var text = new StringBuilder();
+        text.Append(Header).Append('\n');
+        Line(text, "error", error.Kind.ToString(), error.Message);
+        return text.ToString();
+    }
+
+    /// <summary>Parses what <see cref="Write"/> or <see cref="WriteError"/> produced; never throws.</summary>
+    public static bool TryRead(string text, out ModelSignature? signature, out SignatureError? error)
+    {
+        signature = null;
+        error = null;
+        try
+        {
+            return Read(text, out signature, out error);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException)
+        {
+            error = new SignatureError(SignatureErrorKind.Unreadable, "the signature file is malformed (" + e.Message + "); rebuild the project");
+            return false;
+        }
+    }
+
+    private static bool Read(string text, out ModelSignature? signature, out SignatureError? error)
+    {
+        signature = null;
+        error = null;
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        if (lines.Length == 0 || lines[0] != Header)
+            throw new FormatException("unexpected header");
+
+        long irVersion = 0, modelVersion = 0;
+        string producer = "", producerVersion = "", domain = "", doc = "", graph = "", graphDoc = "";
+        var opsets = new List<OpsetImport>();
+        var inputs = new List<TensorSignature>();
+        var outputs = new List<TensorSignature>();
+        for (int i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0)
+                continue;
+            var f = Split(lines[i], '\t');
+            switch (f[0])
+            {
+                case "error":
+                    error = new SignatureError((SignatureErrorKind)Enum.Parse(typeof(SignatureErrorKind), f[1]), f[2]);
+                    return false;
+                case "ir_version": irVersion = ParseLong(f[1]); break;
+                case "producer": producer = f[1]; producerVersion = f[2]; break;
+                case "domain": domain = f[1]; break;
+                case "model_version": modelVersion = ParseLong(f[1]); break;
+                case "doc": doc = f[1]; break;
+                case "graph": graph = f[1]; graphDoc = f[2]; break;
+                case "opset": opsets.Add(new OpsetImport(f[1], ParseLong(f[2]))); break;
+                case "input": inputs.Add(ReadTensor(f)); break;
+                case "output": outputs.Add(ReadTensor(f)); break;
+                default: throw new FormatException("unknown record '" + f[0] + "'");
+            }
+        }
+        signature = new ModelSignature(irVersion, producer, producerVersion, domain, modelVersion, doc, graph, graphDoc,
+            opsets.ToEquatableArray(), inputs.ToEquatableArray(), outputs.ToEquatableArray());
+        return true;
+    }
+
+    private static void Tensor(StringBuilder text, string record, TensorSignature t) =>
+        Line(text, record, t.Name, t.Kind.ToString(), t.ElementType, Shape(t.Shape), t.TypeText, t.DocString);
+
+    private static TensorSignature ReadTensor(string[] f) =>
+        new(f[1], (ValueKind)Enum.Parse(typeof(ValueKind), f[2]), f[3], ReadShape(f[4]), f[5], f[6]);
+
+    // Shapes are escaped twice over: dims inside the brackets first, then the whole field as a line field.
+    private static string Shape(EquatableArray<Dim>? shape)
+    {
+        if (shape is not { } dims)
+            return "*";
+        var parts = new string[dims.Count];
+        for (int i = 0; i < parts.Length; i++)
+            parts[i] = dims[i].IsFixed ? Number(dims[i].Value) : dims[i].Symbol is { } s ? "$" + Escape(s, commas: true) : "?";
+        return "[" + string.Join(",", parts) + "]";
+    }
+
+    private static EquatableArray<Dim>? ReadShape(string field)
+    {
+        if (field == "*")
+            return null;
+        if (field.Length < 2 || field[0] != '[' || field[field.Length - 1] != ']')
+            throw new FormatException("bad shape '" + field + "'");
+        var body = field.Substring(1, field.Length - 2);
+        if (body.Length == 0)
+            return EquatableArray<Dim>.Empty;
+        var dims = new List<Dim>();
+        foreach (var part in Split(body, ','))
+            dims.Add(part == "?" ? Dim.Unknown : part.StartsWith("$", StringComparison.Ordinal) ? Dim.Named(part.Substring(1)) : Dim.Fixed(ParseLong(part)));
+        return dims.ToEquatableArray();
+    }
+
+    private static void Line(StringBuilder text, string record, params string[] fields)
+    {
+        text.Append(record);
+        foreach (var field in fields)
+            text.Append('\t').Append(Escape(field, commas: false));
+        text.Append('\n');
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static long ParseLong(string text) => long.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+    private static string Escape(string value, bool commas)
+    {
+        var text = new StringBuilder(value.Length);
+        foreach (char c in value)
+        {
+            switch (c)
+            {
+                case '\\': text.Append("\\\\"); break;
+                case '\t': text.Append("\\t"); break;
+                case '\n': text.Append("\\n"); break;
+                case '\r': text.Append("\\r"); break;
+                case ',' when commas: text.Append("\\,"); break;
+                default: text.Append(c); break;
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Splits on unescaped <paramref name="separator"/> and removes one level of escapes.</summary>
+    private static string[] Split(string line, char separator)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (c == '\\' && i + 1 < line.Length)
+            {
+                char next = line[++i];
+                field.Append(next switch { 't' => '\t', 'n' => '\n', 'r' => '\r', _ => next });
+            }
+            else if (c == separator)
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+        fields.Add(field.ToString());
+        return fields.ToArray();
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+using System.IO;
+using System.Text;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace TypedModels.Build;
+
+/// <summary>
+/// Writes the signature file of each model (<c>TypedModels_SignatureFile</c> metadata). A model that is missing,
+/// unreadable or not ONNX does not fail this step: its signature file records the error, and the compiler reports
+/// it as a diagnostic located on the item, which is where the user has to act.
+/// </summary>
+public sealed class ReadModelSignatures : Task
+{
+    [Required]
+    public ITaskItem[] Models { get; set; } = Array.Empty<ITaskItem>();
+
+    public override bool Execute()
+    {
+        foreach (var model in Models)
+        {
+            string path = model.GetMetadata("FullPath");
+            string signatureFile = model.GetMetadata("TypedModels_SignatureFile");
+            string text = SignatureFor(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(signatureFile)!);
+            WriteIfChanged(signatureFile, text);
+            Log.LogMessage(MessageImportance.Low, "TypedModels: read the signature of {0} into {1}", path, signatureFile);
+        }
+        return true;
+    }
+
+    /// <summary>The signature file's text for the model at <paramref name="path"/>; never throws.</summary>
+    internal static string SignatureFor(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 512);
+            return SignatureText.Write(OnnxSignatureReader.Read(stream));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return SignatureText.WriteError(new SignatureError(SignatureErrorKind.Missing, "the file does not exist"));
+        }
+        catch (InvalidDataException e)
+        {
+            return SignatureText.WriteError(new SignatureError(SignatureErrorKind.NotOnnx, e.Message));
+        }
+        catch (Exception e)
+        {
+            return SignatureText.WriteError(new SignatureError(SignatureErrorKind.Unreadable, e.Message));
+        }
+    }
+
+    // Rewriting identical text would still touch the file; keeping its content means a weights-only change
+    // produces a byte-identical signature, and the generator's cached output is reused.
+    private static void WriteIfChanged(string file, string text)
+    {
+        if (File.Exists(file) && File.ReadAllText(file, Encoding.UTF8) == text)
+        {
+            // Touch it so MSBuild sees the output newer than the model and skips this step next time.
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow);
+            return;
+        }
+        File.WriteAllText(file, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.CodeAnalysis;
+
+namespace TypedModels.Generator.Diagnostics;
+
+/// <summary>Every diagnostic TypedModels reports. IDs are never reused; docs/diagnostics.md is the registry.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "TypedModels";
+
+    /// <summary>TM0001: "Model '{0}' has no output named '{1}'; its outputs are: {2}".</summary>
+    public static readonly DiagnosticDescriptor UnknownOutputError = new(
+        "TM0001", "Unknown output name", "Model '{0}' has no output named '{1}'; its outputs are: {2}", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "An output selected in the Outputs metadata or attribute argument is not an output of the model.");
+
+    /// <summary>TM0002: "The model file '{0}' does not exist".</summary>
+    public static readonly DiagnosticDescriptor ModelFileNotFoundError = new(
+        "TM0002", "Model file not found", "The model file '{0}' does not exist", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A TypedModel item names a file that does not exist.");
+
+    /// <summary>TM0003: "The model file '{0}' could not be read as an ONNX model: {1}".</summary>
+    public static readonly DiagnosticDescriptor ModelFileInvalidError = new(
+        "TM0003", "Model file is not a readable ONNX model", "The model file '{0}' could not be read as an ONNX model: {1}", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A TypedModel item names a file that could not be read or is not an ONNX model.");
+
+    /// <summary>TM0004: "No TypedModel item includes '{0}'; add &lt;TypedModel Include="{0}" /&gt; to the project file".</summary>
+    public static readonly DiagnosticDescriptor UnknownModelItemError = new(
+        "TM0004", "Model is not a TypedModel item", "No TypedModel item includes '{0}'; add <TypedModel Include=\"{0}\" /> to the project file", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "[TypedModel] names a path that no TypedModel item of the project includes.");
+
+    /// <summary>TM0005: "{0} '{1}' of model '{2}' is {3}, which TypedModels does not support".</summary>
+    public static readonly DiagnosticDescriptor UnsupportedTensorError = new(
+        "TM0005", "Unsupported input or output type", "{0} '{1}' of model '{2}' is {3}, which TypedModels does not support", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "An input, or an output that was asked for, has a type the client cannot carry.");
+
+    /// <summary>TM0006: "Output '{0}' of model '{1}' is {2}, which TypedModels does not support; the client leaves it out".</summary>
+    public static readonly DiagnosticDescriptor UnsupportedOutputSkippedWarning = new(
+        "TM0006", "Unsupported output left out", "Output '{0}' of model '{1}' is {2}, which TypedModels does not support; the client leaves it out", Category,
+        DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "An output has a type the client cannot carry; the other outputs are still generated.");
+
+    /// <summary>TM0007: "[TypedModel] cannot generate into '{0}': {1}".</summary>
+    public static readonly DiagnosticDescriptor InvalidTargetClassError = new(
+        "TM0007", "Invalid [TypedModel] class", "[TypedModel] cannot generate into '{0}': {1}", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "The class marked [TypedModel], and every type containing it, must be a non-generic partial class.");
+}

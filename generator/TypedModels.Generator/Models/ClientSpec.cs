@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Linq;
+
+namespace TypedModels.Generator.Models;
+
+/// <summary>Everything the emitter needs to write one typed client.</summary>
+/// <remarks>
+/// Immutable and value-equatable (strings, numbers, records and <see cref="EquatableArray{T}"/>; no symbols,
+/// syntax or locations), so that an edit that leaves it equal leaves the emitted source cached.
+/// </remarks>
+[DebuggerDisplay("{Class.Name} ← {ModelPath}")]
+internal sealed record ClientSpec(
+    ClassSpec Class,
+    string ModelPath,
+    string TargetPath,
+    ModelDocs Docs,
+    EquatableArray<SymbolSpec> Symbols,
+    EquatableArray<TensorSpec> Inputs,
+    EquatableArray<TensorSpec> Outputs);
+
+/// <summary>The generated class: its namespace, name and containing types (outermost first).</summary>
+/// <param name="Declared">True when the user declared it (<c>[TypedModel]</c>), so the emitted part adds no modifiers.</param>
+internal sealed record ClassSpec(string? Namespace, string Name, EquatableArray<ContainingType> ContainingTypes, bool Declared)
+{
+    public string HintName => (Namespace is null ? "" : Namespace + ".") + string.Concat(ContainingTypes.Select(t => t.Name + ".")) + Name + ".g.cs";
+}
+
+/// <summary>A type around the generated class, e.g. <c>partial class Outer</c>.</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>What the XML docs say about the model.</summary>
+internal sealed record ModelDocs(string DocString, string Producer, long IrVersion, string Opsets, string GraphName, string GraphDocString);
+
+/// <summary>A symbolic dim; <paramref name="Parameter"/> is set when no input's length determines it, so the caller gives it.</summary>
+internal sealed record SymbolSpec(string Name, string? Parameter);
+
+/// <summary>An input or output with its C# names and types.</summary>
+/// <param name="Dims">Fixed sizes (≥ 0) or symbols as <c>-1 - index</c>, as the runtime's descriptor encodes them.</param>
+internal sealed record TensorSpec(
+    string Name,
+    string Identifier,
+    ElementTypeSpec ElementType,
+    EquatableArray<long> Dims,
+    string ShapeText,
+    string DocString);
+
+/// <summary>An ONNX element type and how it appears in C#.</summary>
+internal sealed record ElementTypeSpec(string OnnxName, string ClrType, string OrtName);

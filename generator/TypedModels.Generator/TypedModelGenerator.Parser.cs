@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using TypedModels.Generator.Diagnostics;
+using TypedModels.Generator.Helpers;
+using TypedModels.Generator.Models;
+
+namespace TypedModels.Generator;
+
+public sealed partial class TypedModelGenerator
+{
+    /// <summary>Turns the compiler's view of items and attributes into <see cref="ClientSpec"/>s and diagnostics.</summary>
+    internal static class Parser
+    {
+        private const string MetadataPrefix = "build_metadata.AdditionalFiles.TypedModels_";
+
+        /// <summary>Reads an additional file the build step marked as a signature; null for any other file.</summary>
+        public static ItemSpec? ReadItem(AdditionalText file, AnalyzerConfigOptions options, CancellationToken cancellationToken)
+        {
+            if (!options.TryGetValue(MetadataPrefix + "Kind", out var kind) || kind != "Signature")
+                return null;
+
+            string Raw(string name) => options.TryGetValue(MetadataPrefix + name, out var value) ? value : "";
+            string Get(string name) => Uri.UnescapeDataString(Raw(name));
+            int Number(string name) => int.TryParse(Get(name), out int value) ? value : 0;
+
+            string outputs = Raw("Outputs");
+            var location = Get("ItemFile") is { Length: > 0 } itemFile
+                ? LocationInfo.InFile(itemFile, Number("ItemLine"), Number("ItemColumn"), Number("ItemLength"))
+                : null;
+
+            ModelSignature? signature = null;
+            SignatureError? error;
+            if (file.GetText(cancellationToken)?.ToString() is not { } text)
+                error = new SignatureError(SignatureErrorKind.Unreadable, "its signature file has not been written yet; build the project");
+            else
+                SignatureText.TryRead(text, out signature, out error);
+
+            return new ItemSpec(
+                Get("ModelPath"),
+                Get("TargetPath"),
+                NullIfEmpty(Get("ClassName")),
+                NullIfEmpty(Get("Namespace")),
+                outputs.Length == 0 ? null : SplitNames(outputs).ToEquatableArray(),
+                location,
+                signature,
+                error);
+        }
+
+        /// <summary>Reads the class a <c>[TypedModel]</c> attribute marks and the attribute's arguments.</summary>
+        public static AttributeSpec ReadAttribute(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            var declaration = (TypeDeclarationSyntax)context.TargetNode;
+            var attribute = context.Attributes[0];
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+
+            string path = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
+            var pathLocation = LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault()?.Expression) ?? LocationInfo.From(syntax);
+
+            EquatableArray<OutputRequest>? outputs = null;
+            foreach (var named in attribute.NamedArguments)
+            {
+                if (named.Key != "Outputs" || named.Value.IsNull)
+                    continue;
+                var elements = OutputElements(syntax);
+                outputs = named.Value.Values
+                    .Select((value, i) => new OutputRequest(value.Value as string ?? "", LocationInfo.From(i < elements.Count ? elements[i] : (SyntaxNode?)syntax)))
+                    .ToEquatableArray();
+            }
+
+            var containing = new List<ContainingType>();
+            string? invalid = symbol.IsGenericType ? "a generic class cannot carry a model client" : null;
+            invalid ??= IsPartial(declaration) ? null : "the class must be declared partial";
+            for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
+            {
+                if (!IsPartial(parent) || parent.TypeParameterList is not null)
+                    invalid ??= $"its containing type '{parent.Identifier.ValueText}' must be a non-generic partial type";
+                containing.Insert(0, new ContainingType(Keyword(parent), parent.Identifier.ValueText));
+            }
+
+            var ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
+            var classSpec = new ClassSpec(ns, symbol.Name, containing.ToEquatableArray(), Declared: true);
+            var diagnostic = invalid is null ? null
+                : DiagnosticInfo.Create(DiagnosticDescriptors.InvalidTargetClassError, LocationInfo.From(declaration.Identifier.GetLocation()), symbol.Name, invalid);
+            return new AttributeSpec(classSpec, NormalizePath(path), pathLocation, outputs, diagnostic);
+        }
+
+        /// <summary>
+        /// The client an item generates on its own, named after the file unless its metadata says otherwise; none when a
+        /// <c>[TypedModel]</c> class claims the item (<paramref name="claimedPaths"/>). File errors are reported here either way.
+        /// </summary>
+        public static Result<ClientSpec> ClientFromItem(ItemSpec item, EquatableArray<string> claimedPaths, string? rootNamespace)
+        {
+            if (item.Error is { } error)
+                return new(null, EquatableArray.Create(FileError(item, error)));
+            if (claimedPaths.Any(p => string.Equals(p, NormalizePath(item.ModelPath), StringComparison.OrdinalIgnoreCase)))
+                return new(null, EquatableArray<DiagnosticInfo>.Empty);
+
+            string name = item.ClassName ?? Identifiers.Pascal(FileStem(item.ModelPath)) + "Model";
+            var classSpec = new ClassSpec(item.Namespace ?? NullIfEmpty(rootNamespace ?? ""), name, EquatableArray<ContainingType>.Empty, Declared: false);
+            var requested = item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : (EquatableArray<OutputRequest>?)null;
+            return Build(item, item.Signature!, classSpec, requested, item.Location);
+        }
+
+        /// <summary>The client a <c>[TypedModel]</c> class gets from the item its path names.</summary>
+        public static Result<ClientSpec> ClientFromAttribute(AttributeSpec attribute, EquatableArray<ItemSpec> items)
+        {
+            if (attribute.Invalid is { } invalid)
+                return new(null, EquatableArray.Create(invalid));
+            var item = items.FirstOrDefault(i => string.Equals(NormalizePath(i.ModelPath), attribute.ModelPath, StringComparison.OrdinalIgnoreCase));
+            if (item is null)
+                return new(null, EquatableArray.Create(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownModelItemError, attribute.PathLocation, attribute.ModelPath)));
+            if (item.Signature is not { } signature)
+                return new(null, EquatableArray<DiagnosticInfo>.Empty); // the item reports its own file error
+
+            var requested = attribute.Outputs
+                ?? (item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : null);
+            return Build(item, signature, attribute.Class, requested, attribute.PathLocation);
+        }
+
+        private static Result<ClientSpec> Build(ItemSpec item, ModelSignature signature, ClassSpec classSpec,
+            EquatableArray<OutputRequest>? requested, LocationInfo? location)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            string model = item.ModelPath;
+
+            foreach (var input in signature.Inputs)
+            {
+                if (Unsupported(input) is { } reason)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTensorError, location, "Input", input.Name, model, reason));
+            }
+
+            var outputs = new List<TensorSignature>();
+            if (requested is { } names)
+            {
+                foreach (var request in names)
+                {
+                    var output = signature.Outputs.FirstOrDefault(o => o.Name == request.Name);
+                    if (output is null)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownOutputError, request.Location, model, request.Name, string.Join(", ", signature.Outputs.Select(o => o.Name))));
+                    else if (Unsupported(output) is { } reason)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTensorError, request.Location, "Output", output.Name, model, reason));
+                    else if (!outputs.Contains(output))
+                        outputs.Add(output);
+                }
+            }
+            else
+            {
+                foreach (var output in signature.Outputs)
+                {
+                    if (Unsupported(output) is { } reason)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedOutputSkippedWarning, location, output.Name, model, reason));
+                    else
+                        outputs.Add(output);
+                }
+            }
+
+            if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+                return new(null, diagnostics.ToEquatableArray());
+
+            // Symbols in order of first appearance; an unnamed unknown dim gets a symbol of its own.
+            var symbols = new List<string>();
+            EquatableArray<long> Dims(TensorSignature tensor)
+            {
+                var dims = new List<long>();
+                for (int i = 0; i < tensor.Shape!.Value.Count; i++)
+                {
+                    var dim = tensor.Shape.Value[i];
+                    if (dim.IsFixed)
+                    {
+                        dims.Add(dim.Value);
+                        continue;
+                    }
+                    string symbol = dim.Symbol ?? $"{tensor.Name}:{i}";
+                    int index = symbols.IndexOf(symbol);
+                    if (index < 0)
+                    {
+                        index = symbols.Count;
+                        symbols.Add(symbol);
+                    }
+                    dims.Add(-1 - index);
+                }
+                return dims.ToEquatableArray();
+            }
+
+            var parameters = new HashSet<string>(StringComparer.Ordinal);
+            var inputSpecs = signature.Inputs
+                .Select(i => new TensorSpec(i.Name, Identifiers.Unique(Identifiers.Camel(i.Name), parameters), ElementType(i.ElementType)!, Dims(i), ShapeText(i), i.DocString))
+                .ToEquatableArray();
+            var properties = new HashSet<string>(StringComparer.Ordinal) { "Result", "Deconstruct" };
+            var outputSpecs = outputs
+                .Select(o => new TensorSpec(o.Name, Identifiers.Unique(Identifiers.Pascal(o.Name), properties), ElementType(o.ElementType)!, Dims(o), ShapeText(o), o.DocString))
+                .ToEquatableArray();
+
+            var inferable = Inferable(inputSpecs, symbols.Count);
+            var symbolSpecs = symbols
+                .Select((s, i) => new SymbolSpec(s, inferable[i] || !inputSpecs.Any(t => t.Dims.Contains(-1 - i)) ? null : Identifiers.Unique(Identifiers.Camel(s), parameters)))
+                .ToEquatableArray();
+
+            var docs = new ModelDocs(
+                signature.DocString,
+                (signature.ProducerName + " " + signature.ProducerVersion).Trim(),
+                signature.IrVersion,
+                string.Join(", ", signature.Opsets.Select(o => (o.Domain.Length == 0 ? "ai.onnx" : o.Domain) + " " + o.Version)),
+                signature.GraphName,
+                signature.GraphDocString);
+            return new(new ClientSpec(classSpec, item.ModelPath, item.TargetPath, docs, symbolSpecs, inputSpecs, outputSpecs), diagnostics.ToEquatableArray());
+        }
+
+        /// <summary>Which symbols the runtime can infer from the inputs' lengths (the same passes as its <c>Bind</c>).</summary>
+        private static bool[] Inferable(EquatableArray<TensorSpec> inputs, int symbolCount)
+        {
+            var known = new bool[symbolCount];
+            for (bool progressed = true; progressed;)
+            {
+                progressed = false;
+                foreach (var input in inputs)
+                {
+                    var unknown = input.Dims.Where(d => d < 0 && !known[-1 - (int)d]).ToList();
+                    if (unknown.Count == 1)
+                    {
+                        known[-1 - (int)unknown[0]] = true;
+                        progressed = true;
+                    }
+                }
+            }
+            return known;
+        }
+
+        private static string? Unsupported(TensorSignature tensor)
+        {
+            if (!tensor.IsTensor)
+                return "a " + tensor.TypeText + " value, not a tensor";
+            if (ElementType(tensor.ElementType) is null)
+                return "a tensor of " + tensor.ElementType;
+            if (tensor.Shape is null)
+                return "a tensor of unknown rank";
+            return null;
+        }
+
+        /// <summary>The C# and ONNX Runtime names of an ONNX element type; null when the client cannot carry it.</summary>
+        public static ElementTypeSpec? ElementType(string onnxName) => onnxName switch
+        {
+            "float" => new(onnxName, "float", "Float"),
+            "double" => new(onnxName, "double", "Double"),
+            "float16" => new(onnxName, "global::System.Half", "Float16"),
+            "bfloat16" => new(onnxName, "global::Microsoft.ML.OnnxRuntime.BFloat16", "BFloat16"),
+            "int8" => new(onnxName, "sbyte", "Int8"),
+            "int16" => new(onnxName, "short", "Int16"),
+            "int32" => new(onnxName, "int", "Int32"),
+            "int64" => new(onnxName, "long", "Int64"),
+            "uint8" => new(onnxName, "byte", "UInt8"),
+            "uint16" => new(onnxName, "ushort", "UInt16"),
+            "uint32" => new(onnxName, "uint", "UInt32"),
+            "uint64" => new(onnxName, "ulong", "UInt64"),
+            "bool" => new(onnxName, "bool", "Bool"),
+            _ => null,
+        };
+
+        private static DiagnosticInfo FileError(ItemSpec item, SignatureError error) => error.Kind == SignatureErrorKind.Missing
+            ? DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileNotFoundError, item.Location, item.ModelPath)
+            : DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileInvalidError, item.Location, item.ModelPath, error.Message);
+
+        private static string ShapeText(TensorSignature tensor) => "[" + string.Join(", ", tensor.Shape!.Value.Select(d => d.ToString())) + "]";
+
+        private static IEnumerable<string> SplitNames(string list) =>
+            list.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries).Select(n => Uri.UnescapeDataString(n.Trim())).Where(n => n.Length > 0);
+
+        private static List<ExpressionSyntax> OutputElements(AttributeSyntax? syntax)
+        {
+            var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "Outputs");
+            return argument?.Expression switch
+            {
+                ArrayCreationExpressionSyntax array => array.Initializer?.Expressions.ToList() ?? new(),
+                ImplicitArrayCreationExpressionSyntax array => array.Initializer.Expressions.ToList(),
+                CollectionExpressionSyntax collection => collection.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression).ToList(),
+                _ => new(),
+            };
+        }
+
+        private static bool IsPartial(TypeDeclarationSyntax type) => type.Modifiers.Any(SyntaxKind.PartialKeyword);
+
+        private static string Keyword(TypeDeclarationSyntax type) => type switch
+        {
+            RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+            _ => type.Keyword.ValueText,
+        };
+
+        private static string FileStem(string path)
+        {
+            int slash = path.LastIndexOfAny(new[] { '/', '\\' });
+            string file = path.Substring(slash + 1);
+            int dot = file.LastIndexOf('.');
+            return dot > 0 ? file.Substring(0, dot) : file;
+        }
+
+        private static string NormalizePath(string path)
+        {
+            path = path.Replace('\\', '/');
+            return path.StartsWith("./", StringComparison.Ordinal) ? path.Substring(2) : path;
+        }
+
+        private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+    }
+}

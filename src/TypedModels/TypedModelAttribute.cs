@@ -1,0 +1,18 @@
+using System;
+
+namespace TypedModels;
+
+/// <summary>
+/// Generates a typed client into the partial class it marks, for a model that the project lists as a
+/// <c>&lt;TypedModel Include="…" /&gt;</c> item. Settings given here override the item's metadata.
+/// </summary>
+/// <example><code>[TypedModel("models/number.onnx", Outputs = new[] { "predictions" })] public partial class Scorer;</code></example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class TypedModelAttribute(string path) : Attribute
+{
+    /// <summary>The model's path exactly as the project's <c>TypedModel</c> item includes it.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>The outputs to fetch, by their names in the model; all outputs when null.</summary>
+    public string[]? Outputs { get; set; }
+}

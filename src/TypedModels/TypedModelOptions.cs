@@ -1,0 +1,38 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace TypedModels;
+
+/// <summary>Which execution provider a client asks for.</summary>
+public enum ExecutionProviderPreference
+{
+    /// <summary>CUDA when it can be created, otherwise CPU; <see cref="ExecutionProviderInfo.Reason"/> says why.</summary>
+    Auto,
+
+    /// <summary>CPU only.</summary>
+    Cpu,
+
+    /// <summary>CUDA or an <see cref="OnnxRuntimeException"/> carrying ONNX Runtime's reason (e.g. a missing library).</summary>
+    Cuda,
+}
+
+/// <summary>What a client got: the provider its session runs on, and why.</summary>
+public sealed record ExecutionProviderInfo(ExecutionProviderPreference Provider, string Reason);
+
+/// <summary>Settings for a generated client's session.</summary>
+public sealed record TypedModelOptions
+{
+    /// <summary>Automatic provider choice, ONNX Runtime's defaults for everything else.</summary>
+    public static TypedModelOptions Default { get; } = new();
+
+    /// <summary>The execution provider to use; <see cref="ExecutionProviderPreference.Auto"/> by default.</summary>
+    public ExecutionProviderPreference ExecutionProvider { get; init; } = ExecutionProviderPreference.Auto;
+
+    /// <summary>The CUDA device to run on.</summary>
+    public int DeviceId { get; init; }
+
+    /// <summary>Threads ONNX Runtime may use within one operator; its default when null.</summary>
+    public int? IntraOpThreads { get; init; }
+
+    /// <summary>ONNX Runtime's graph optimisation level.</summary>
+    public GraphOptimizationLevel GraphOptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+}
