@@ -1,0 +1,264 @@
+extern alias buildstep;
+
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using static TypedModels.Generator.Tests.TestHelpers;
+
+namespace TypedModels.Generator.Tests;
+
+public class GeneratorTests
+{
+    private const string Usage = """
+        namespace App;
+        public static class Usage
+        {
+            public static float Run(float[] number)
+            {
+                using var model = new NumberModel();
+                var (hidden, predictions) = model.Predict(number);
+                return predictions[0] + hidden.Span[0];
+            }
+        }
+        """;
+
+    [Fact]
+    public void Item_generates_the_seed_client()
+    {
+        var (run, output) = Generate(Compilation(Usage), Item(SeedSignature));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        var source = Assert.Single(run.GeneratedTrees);
+        Assert.EndsWith("App.NumberModel.g.cs", source.FilePath);
+        Snapshot.Verify(source.ToString(), "SeedModel.Item");
+    }
+
+    [Fact]
+    public void Attribute_generates_into_the_partial_class_with_the_selected_output()
+    {
+        const string scorer = """
+            using TypedModels;
+            namespace App.Scoring;
+            [TypedModel("models/number.onnx", Outputs = new[] { "predictions" })]
+            public partial class Scorer
+            {
+                public float Score(float n) => Predict(new[] { n }).Predictions[0];
+            }
+            """;
+        var (run, output) = Generate(Compilation(scorer), Item(SeedSignature));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        // The claimed item generates no NumberModel of its own.
+        var source = Assert.Single(run.GeneratedTrees);
+        Assert.EndsWith("App.Scoring.Scorer.g.cs", source.FilePath);
+        Snapshot.Verify(source.ToString(), "SeedModel.Attribute");
+    }
+
+    [Fact]
+    public void Item_metadata_names_the_class_namespace_and_outputs()
+    {
+        var (run, output) = Generate(Compilation(), Item(SeedSignature, className: "Doubler", ns: "Models.Seed", outputs: "predictions;hidden"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        var type = output.GetTypeByMetadataName("Models.Seed.Doubler+Result");
+        Assert.NotNull(type);
+        var deconstruct = type!.GetMembers("Deconstruct").OfType<IMethodSymbol>().Single();
+        Assert.Equal(["predictions", "hidden"], deconstruct.Parameters.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Nested_partial_class_gets_its_containing_types()
+    {
+        const string source = """
+            using TypedModels;
+            namespace App;
+            public static partial class Outer
+            {
+                [TypedModel("models/number.onnx")]
+                internal sealed partial class Inner;
+            }
+            """;
+        var (run, output) = Generate(Compilation(source), Item(SeedSignature));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        Assert.NotNull(output.GetTypeByMetadataName("App.Outer+Inner+Result"));
+    }
+
+    [Fact]
+    public void TM0001_unknown_output_in_item_metadata_is_located_on_the_item()
+    {
+        var (run, _) = Generate(Compilation(), Item(SeedSignature, outputs: "predictionz", line: 11));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("TM0001", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("Model 'models/number.onnx' has no output named 'predictionz'; its outputs are: hidden, predictions", diagnostic.GetMessage());
+        var span = diagnostic.Location.GetLineSpan();
+        Assert.Equal(ProjectFile, span.Path);
+        Assert.Equal(11, span.StartLinePosition.Line);
+        Assert.Equal(25, span.StartLinePosition.Character);
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
+    public void TM0001_unknown_output_in_the_attribute_is_located_on_the_argument()
+    {
+        const string source = """
+            using TypedModels;
+            namespace App;
+            [TypedModel("models/number.onnx", Outputs = new[] { "hidden", "predictionz" })]
+            public partial class Scorer;
+            """;
+        var compilation = Compilation(source);
+        var (run, _) = Generate(compilation, Item(SeedSignature));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("TM0001", diagnostic.Id);
+        Assert.Contains("'predictionz'", diagnostic.GetMessage());
+        var tree = compilation.SyntaxTrees.Single();
+        Assert.Equal("/src/App/Source0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal("\"predictionz\"", tree.GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void TM0001_also_for_collection_expressions()
+    {
+        const string source = """
+            using TypedModels;
+            namespace App;
+            [TypedModel("models/number.onnx", Outputs = ["nope"])]
+            public partial class Scorer;
+            """;
+        var compilation = Compilation(source);
+        var (run, _) = Generate(compilation, Item(SeedSignature));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("TM0001", diagnostic.Id);
+        Assert.Equal("\"nope\"", compilation.SyntaxTrees.Single().GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void TM0002_missing_model_file()
+    {
+        string text = buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor("/no/such/model.onnx");
+        var (run, _) = Generate(Compilation(), Item(text, modelPath: "models/missing.onnx"));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("TM0002", diagnostic.Id);
+        Assert.Equal("The model file 'models/missing.onnx' does not exist", diagnostic.GetMessage());
+        Assert.Equal(ProjectFile, diagnostic.Location.GetLineSpan().Path);
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
+    public void TM0003_file_that_is_not_onnx()
+    {
+        string path = System.IO.Path.GetTempFileName();
+        System.IO.File.WriteAllText(path, "this is a text file, not a model\n");
+        string text = buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(path);
+        var (run, _) = Generate(Compilation(), Item(text, modelPath: "models/notes.onnx"));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("TM0003", diagnostic.Id);
+        Assert.StartsWith("The model file 'models/notes.onnx' could not be read as an ONNX model: ", diagnostic.GetMessage());
+        Assert.Equal(ProjectFile, diagnostic.Location.GetLineSpan().Path);
+    }
+
+    [Fact]
+    public void TM0003_malformed_signature_file_is_a_diagnostic_not_a_crash()
+    {
+        var (run, _) = Generate(Compilation(), Item("typedmodels-signature\t1\ninput\tx\tTensor\n"));
+
+        Assert.Equal("TM0003", Assert.Single(run.Diagnostics).Id);
+        Assert.All(run.Results, r => Assert.Null(r.Exception));
+    }
+
+    [Fact]
+    public void TM0004_attribute_naming_no_item()
+    {
+        const string source = """
+            using TypedModels;
+            namespace App;
+            [TypedModel("models/other.onnx")]
+            public partial class Scorer;
+            """;
+        var compilation = Compilation(source);
+        var (run, _) = Generate(compilation, Item(SeedSignature));
+
+        var diagnostic = Run(run, "TM0004");
+        Assert.Equal("No TypedModel item includes 'models/other.onnx'; add <TypedModel Include=\"models/other.onnx\" /> to the project file", diagnostic.GetMessage());
+        Assert.Equal("\"models/other.onnx\"", compilation.SyntaxTrees.Single().GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void TM0007_class_not_partial()
+    {
+        const string source = """
+            using TypedModels;
+            namespace App;
+            [TypedModel("models/number.onnx")]
+            public class Scorer;
+            """;
+        var (run, _) = Generate(Compilation(source), Item(SeedSignature));
+
+        var diagnostic = Run(run, "TM0007");
+        Assert.Equal("[TypedModel] cannot generate into 'Scorer': the class must be declared partial", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void TM0005_and_TM0006_unsupported_types()
+    {
+        const string text = "typedmodels-signature\t1\nir_version\t8\n" +
+            "input\tx\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
+            "output\ty\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
+            "output\tz\tSequence\t\t*\tseq(tensor(float))\t\n";
+        var (run, output) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
+
+        var warning = Run(run, "TM0006");
+        Assert.Equal("Output 'z' of model 'm.onnx' is a seq(tensor(float)) value, not a tensor, which TypedModels does not support; the client leaves it out", warning.GetMessage());
+        AssertCompiles(output);
+
+        var (asked, _) = Generate(Compilation(), Item(text, modelPath: "m.onnx", outputs: "z"));
+        Assert.Equal(DiagnosticSeverity.Error, Run(asked, "TM0005").Severity);
+        Assert.Empty(asked.GeneratedTrees);
+    }
+
+    [Fact]
+    public void Symbolic_dims_no_input_determines_become_parameters()
+    {
+        // [batch, seq] alone cannot be split; "seq" is fixed by the second input, then "batch" follows from the first.
+        const string text = "typedmodels-signature\t1\nir_version\t8\n" +
+            "input\ttokens\tTensor\tint64\t[$batch,$seq]\ttensor(int64)\t\n" +
+            "input\tposition\tTensor\tint64\t[$seq]\ttensor(int64)\t\n" +
+            "input\tmask\tTensor\tbool\t[$batch,$heads,$seq]\ttensor(bool)\t\n" +
+            "output\tlogits\tTensor\tfloat\t[$batch,$seq,8]\ttensor(float)\t\n";
+        var (run, output) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        var predict = output.GetTypeByMetadataName("App.MModel")!.GetMembers("Predict").OfType<IMethodSymbol>().Single();
+        Assert.Equal(["tokens", "position", "mask"], predict.Parameters.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Odd_tensor_names_become_valid_unique_identifiers()
+    {
+        const string text = "typedmodels-signature\t1\nir_version\t8\n" +
+            "input\tinput:0\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
+            "input\tclass\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
+            "output\tonnx::Add_3\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
+            "output\tonnx::Add 3\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
+            "output\t53\tTensor\tfloat\t[$n]\ttensor(float)\t\n";
+        var (run, output) = Generate(Compilation(), Item(text, modelPath: "odd.onnx"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        var result = output.GetTypeByMetadataName("App.OddModel+Result")!;
+        Assert.Equal(["OnnxAdd3", "OnnxAdd32", "T53"], result.GetMembers().OfType<IPropertySymbol>().Select(p => p.Name));
+    }
+
+    private static Diagnostic Run(GeneratorDriverRunResult run, string id) => Assert.Single(run.Diagnostics, d => d.Id == id);
+}
