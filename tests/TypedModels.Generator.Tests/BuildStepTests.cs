@@ -22,17 +22,7 @@ public sealed class BuildStepTests : IDisposable
     [Fact]
     public void Signature_is_read_once_kept_identical_across_weight_changes_and_bad_outputs_fail_the_build_on_the_item_line()
     {
-        Directory.CreateDirectory(Path.Combine(_root, "models"));
-        string model = Path.Combine(_root, "models", "number.onnx");
-        File.Copy(TestHelpers.SeedModelPath, model);
-        File.WriteAllText(Path.Combine(_root, "Usage.cs"), """
-            namespace App;
-            public static class Usage
-            {
-                public static float Double(NumberModel model, float n) => model.Predict([n]).Predictions[0];
-            }
-            """);
-        WriteProject(outputs: "");
+        string model = CreateProject();
 
         var first = Build();
         Assert.True(first.ExitCode == 0, first.Output);
@@ -59,6 +49,39 @@ public sealed class BuildStepTests : IDisposable
         Assert.Contains("App.csproj(7,26): error TM0001: Model 'models/number.onnx' has no output named 'predictionz'; its outputs are: hidden, predictions", misspelled.Output);
     }
 
+    [Fact]
+    public void Design_time_build_writes_the_signature_and_hands_it_to_the_compiler()
+    {
+        CreateProject();
+        Assert.Equal(0, Run("restore").ExitCode);
+
+        // What an IDE runs before it asks for completion: Compile without the compiler, and no project references built.
+        var designTime = Run("msbuild", "-t:Compile", "-p:DesignTimeBuild=true", "-p:BuildProjectReferences=false",
+            "-p:SkipCompilerExecution=true", "-p:ProvideCommandLineArgs=true");
+
+        Assert.True(designTime.ExitCode == 0, designTime.Output);
+        Assert.Single(Directory.GetFiles(Path.Combine(_root, "obj"), "*.signature.txt", SearchOption.AllDirectories));
+        string editorConfig = Directory.GetFiles(Path.Combine(_root, "obj"), "*.editorconfig", SearchOption.AllDirectories).Single();
+        Assert.Contains("build_metadata.AdditionalFiles.TypedModels_Kind = Signature", File.ReadAllText(editorConfig));
+    }
+
+    /// <summary>A library with the seed model as an item and code that uses the generated class; returns the model's path.</summary>
+    private string CreateProject()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "models"));
+        string model = Path.Combine(_root, "models", "number.onnx");
+        File.Copy(TestHelpers.SeedModelPath, model);
+        File.WriteAllText(Path.Combine(_root, "Usage.cs"), """
+            namespace App;
+            public static class Usage
+            {
+                public static float Double(NumberModel model, float n) => model.Predict([n]).Predictions[0];
+            }
+            """);
+        WriteProject(outputs: "");
+        return model;
+    }
+
     private void WriteProject(string outputs) => File.WriteAllText(Path.Combine(_root, "App.csproj"), $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
@@ -72,9 +95,11 @@ public sealed class BuildStepTests : IDisposable
         </Project>
         """);
 
-    private (int ExitCode, string Output) Build()
+    private (int ExitCode, string Output) Build() => Run("build", "-v:d", "-p:UseSharedCompilation=false");
+
+    private (int ExitCode, string Output) Run(string command, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet", ["build", "-c", Configuration, "-v:d", "-nodeReuse:false", "-p:UseSharedCompilation=false"])
+        var start = new ProcessStartInfo("dotnet", [command, .. arguments, "-p:Configuration=" + Configuration, "-nodeReuse:false"])
         {
             WorkingDirectory = _root,
             RedirectStandardOutput = true,
