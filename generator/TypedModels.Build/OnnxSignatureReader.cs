@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace TypedModels.Build;
@@ -17,7 +18,8 @@ internal sealed class OnnxSignatureReader
     // Field numbers from onnx.proto.
     private const int ModelIrVersion = 1, ModelProducerName = 2, ModelProducerVersion = 3, ModelDomain = 4,
         ModelVersion = 5, ModelDocString = 6, ModelGraph = 7, ModelOpsetImport = 8;
-    private const int GraphName = 2, GraphDocString = 10, GraphInput = 11, GraphOutput = 12;
+    private const int GraphName = 2, GraphInitializer = 5, GraphDocString = 10, GraphInput = 11, GraphOutput = 12;
+    private const int TensorName = 8;
     private const int ValueInfoName = 1, ValueInfoType = 2, ValueInfoDocString = 3;
     private const int TypeTensor = 1, TypeSequence = 4, TypeMap = 5, TypeSparseTensor = 8, TypeOptional = 9;
     private const int TensorElemType = 1, TensorShape = 2;
@@ -61,15 +63,17 @@ internal sealed class OnnxSignatureReader
         }
         if (graph is null || irVersion <= 0)
             throw new InvalidDataException("it has no graph or no IR version, so it is not an ONNX model");
+        // Old exporters list initializers among the inputs too; they have defaults and are not the caller's to give.
+        var inputs = graph.Inputs.Where(i => !graph.Initializers.Contains(i.Name));
         return new ModelSignature(irVersion, producer, producerVersion, domain, modelVersion, doc,
-            graph.Name, graph.DocString, opsets.ToEquatableArray(), graph.Inputs.ToEquatableArray(), graph.Outputs.ToEquatableArray());
+            graph.Name, graph.DocString, opsets.ToEquatableArray(), inputs.ToEquatableArray(), graph.Outputs.ToEquatableArray());
     }
 
-    private sealed record GraphSignature(string Name, string DocString, List<TensorSignature> Inputs, List<TensorSignature> Outputs);
+    private sealed record GraphSignature(string Name, string DocString, List<TensorSignature> Inputs, List<TensorSignature> Outputs, HashSet<string> Initializers);
 
     private GraphSignature ReadGraph(long end)
     {
-        var graph = new GraphSignature("", "", new List<TensorSignature>(), new List<TensorSignature>());
+        var graph = new GraphSignature("", "", new List<TensorSignature>(), new List<TensorSignature>(), new HashSet<string>(StringComparer.Ordinal));
         while (_position < end)
         {
             var (field, wire) = ReadTag(end);
@@ -79,10 +83,27 @@ internal sealed class OnnxSignatureReader
                 case GraphDocString when wire == WireBytes: graph = graph with { DocString = ReadString(end) }; break;
                 case GraphInput when wire == WireBytes: graph.Inputs.Add(ReadValueInfo(ReadLengthEnd(end))); break;
                 case GraphOutput when wire == WireBytes: graph.Outputs.Add(ReadValueInfo(ReadLengthEnd(end))); break;
-                default: Skip(wire, end); break; // node, initializer, value_info, ...: seeked past
+                case GraphInitializer when wire == WireBytes: graph.Initializers.Add(ReadTensorName(ReadLengthEnd(end))); break;
+                default: Skip(wire, end); break; // node, value_info, ...: seeked past
             }
         }
         return graph;
+    }
+
+    /// <summary>An initializer's name; its data (raw or packed, before or after the name) is seeked past.</summary>
+    private string ReadTensorName(long end)
+    {
+        string name = "";
+        while (_position < end)
+        {
+            var (field, wire) = ReadTag(end);
+            switch (field)
+            {
+                case TensorName when wire == WireBytes: name = ReadString(end); break;
+                default: Skip(wire, end); break;
+            }
+        }
+        return name;
     }
 
     private TensorSignature ReadValueInfo(long end)

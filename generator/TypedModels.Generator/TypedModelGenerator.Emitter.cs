@@ -83,6 +83,12 @@ public sealed partial class TypedModelGenerator
             w.WriteLine("/// <summary>Where the build copies the model, relative to the application's base directory.</summary>");
             w.WriteLine($"public const string ModelPath = {Literal(client.TargetPath)};");
             w.WriteLine();
+            foreach (var c in client.Constants)
+            {
+                w.WriteLine($"/// <summary>Dim {c.Dim} of <c>{Xml(c.TensorName)}</c>: {Xml(c.TypeAndShape)}.</summary>");
+                w.WriteLine($"public const {(c.Value <= int.MaxValue ? "int" : "long")} {c.Name} = {Number(c.Value)};");
+                w.WriteLine();
+            }
             w.WriteLine("/// <summary>The signature this client was compiled against; the loaded model must match it.</summary>");
             w.WriteLine($"public static {Descriptor} Descriptor {{ get; }} = new {Descriptor}(");
             w.WriteLine($"    {Literal(name)},");
@@ -135,28 +141,38 @@ public sealed partial class TypedModelGenerator
         {
             var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
             w.WriteLine("/// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>");
+            if (client.Inputs.Any(t => t.IsString) || client.Outputs.Any(t => t.IsString))
+                w.WriteLine("/// <remarks>String tensors are converted to and from UTF-8 on every call, which allocates; every other tensor is copied without allocating.</remarks>");
             foreach (var input in client.Inputs)
-                w.WriteDoc($"<param name=\"{input.Identifier.TrimStart('@')}\">{Describe(input)}, row-major.{(input.DocString.Length > 0 ? " " + Xml(input.DocString) : "")}</param>");
+                w.WriteDoc($"<param name=\"{input.Identifier.TrimStart('@')}\">{Describe(input)}{(input.IsScalar ? "" : ", row-major")}.{(input.DocString.Length > 0 ? " " + Xml(input.DocString) : "")}</param>");
             foreach (var symbol in symbolParameters)
                 w.WriteDoc($"<param name=\"{symbol.Parameter!.TrimStart('@')}\">The size of the dim <c>{Xml(symbol.Name)}</c>, which the inputs' lengths do not determine.</param>");
             w.WriteLine("/// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>");
             w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">An input's length does not fit its shape; thrown before any native call.</exception>");
             w.WriteLine("/// <exception cref=\"global::System.ObjectDisposedException\">The client was disposed.</exception>");
 
-            var parameters = client.Inputs.Select(i => $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
+            var parameters = client.Inputs.Select(i => i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
                 .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
             using (w.Block($"public Result Predict({string.Join(", ", parameters)})"))
             {
-                string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.Identifier + ".Length"))} }}";
+                string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
                 string given = symbolParameters.Count == 0 ? "" :
                     $", stackalloc long[] {{ {string.Join(", ", client.Symbols.Select(s => s.Parameter ?? "-1"))} }}";
                 w.WriteLine($"var __binding = _runner.Bind({lengths}{given});");
                 for (int i = 0; i < client.Inputs.Count; i++)
-                    w.WriteLine($"{client.Inputs[i].Identifier}.CopyTo(__binding.Input<{client.Inputs[i].ElementType.ClrType}>({i}));");
+                    w.WriteLine(CopyIn(client.Inputs[i], i));
                 w.WriteLine("_runner.Run(__binding);");
-                w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
+                w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
             }
         }
+
+        private static string CopyIn(TensorSpec input, int index) => (input.IsString, input.IsScalar) switch
+        {
+            (true, true) => $"__binding.SetString({index}, {input.Identifier});",
+            (true, false) => $"__binding.SetStrings({index}, {input.Identifier});",
+            (false, true) => $"__binding.Input<{input.ElementType.ClrType}>({index})[0] = {input.Identifier};",
+            (false, false) => $"{input.Identifier}.CopyTo(__binding.Input<{input.ElementType.ClrType}>({index}));",
+        };
 
         /// <summary>
         /// <code>
@@ -174,7 +190,7 @@ public sealed partial class TypedModelGenerator
             {
                 var outputs = client.Outputs;
                 string View(TensorSpec o) => $"{TensorView}<{o.ElementType.ClrType}>";
-                string Local(TensorSpec o) => Identifiers.Camel(o.Identifier);
+                string Local(TensorSpec o) => Identifiers.Escape(char.ToLowerInvariant(o.Identifier[0]) + o.Identifier.Substring(1));
 
                 w.WriteLine($"internal Result({string.Join(", ", outputs.Select(o => $"{View(o)} {Local(o)}"))})");
                 w.WriteLine("{");

@@ -102,7 +102,7 @@ public sealed partial class TypedModelGenerator
             if (claimedPaths.Any(p => string.Equals(p, NormalizePath(item.ModelPath), StringComparison.OrdinalIgnoreCase)))
                 return new(null, EquatableArray<DiagnosticInfo>.Empty);
 
-            string name = item.ClassName ?? Identifiers.Pascal(FileStem(item.ModelPath)) + "Model";
+            string name = item.ClassName ?? Identifiers.Pascal(FileStem(item.ModelPath), "Onnx") + "Model";
             var classSpec = new ClassSpec(item.Namespace ?? NullIfEmpty(rootNamespace ?? ""), name, EquatableArray<ContainingType>.Empty, Declared: false);
             var requested = item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : (EquatableArray<OutputRequest>?)null;
             return Build(item, item.Signature!, classSpec, requested, item.Location);
@@ -177,7 +177,7 @@ public sealed partial class TypedModelGenerator
                         dims.Add(dim.Value);
                         continue;
                     }
-                    string symbol = dim.Symbol ?? $"{tensor.Name}:{i}";
+                    string symbol = dim.Symbol ?? $"{tensor.Name}.dim{i}";
                     int index = symbols.IndexOf(symbol);
                     if (index < 0)
                     {
@@ -189,19 +189,39 @@ public sealed partial class TypedModelGenerator
                 return dims.ToEquatableArray();
             }
 
-            var parameters = new HashSet<string>(StringComparer.Ordinal);
-            var inputSpecs = signature.Inputs
-                .Select(i => new TensorSpec(i.Name, Identifiers.Unique(Identifiers.Camel(i.Name), parameters), ElementType(i.ElementType)!, Dims(i), ShapeText(i), i.DocString))
-                .ToEquatableArray();
+            // Members of the class, of Result, and Predict's parameters each get names unique within their scope;
+            // names the generated code itself uses are taken first, so a tensor never shadows them.
+            var members = new HashSet<string>(StringComparer.Ordinal)
+                { classSpec.Name, "ModelPath", "Descriptor", "Predict", "Dispose", "ExecutionProvider", "Result", "_runner" };
+            members.UnionWith(ObjectMembers);
             var properties = new HashSet<string>(StringComparer.Ordinal) { "Result", "Deconstruct" };
+            properties.UnionWith(ObjectMembers);
+            var parameters = new HashSet<string>(StringComparer.Ordinal);
+
+            var inputSpecs = signature.Inputs
+                .Select(i => new TensorSpec(i.Name, Identifiers.Unique(Identifiers.Camel(i.Name, "input"), parameters), ElementType(i.ElementType)!, Dims(i), ShapeText(i), i.DocString))
+                .ToEquatableArray();
             var outputSpecs = outputs
-                .Select(o => new TensorSpec(o.Name, Identifiers.Unique(Identifiers.Pascal(o.Name), properties), ElementType(o.ElementType)!, Dims(o), ShapeText(o), o.DocString))
+                .Select(o => new TensorSpec(o.Name, Identifiers.Unique(Identifiers.Pascal(o.Name, "Output"), properties), ElementType(o.ElementType)!, Dims(o), ShapeText(o), o.DocString))
                 .ToEquatableArray();
 
             var inferable = Inferable(inputSpecs, symbols.Count);
             var symbolSpecs = symbols
-                .Select((s, i) => new SymbolSpec(s, inferable[i] || !inputSpecs.Any(t => t.Dims.Contains(-1 - i)) ? null : Identifiers.Unique(Identifiers.Camel(s), parameters)))
+                .Select((s, i) => new SymbolSpec(s, inferable[i] || !inputSpecs.Any(t => t.Dims.Contains(-1 - i)) ? null : Identifiers.Unique(Identifiers.Camel(s, "dim"), parameters)))
                 .ToEquatableArray();
+
+            var constants = new List<DimConstant>();
+            foreach (var tensor in inputSpecs.Concat(outputSpecs))
+            {
+                for (int d = 0; d < tensor.Dims.Count; d++)
+                {
+                    if (tensor.Dims[d] >= 0)
+                    {
+                        string name = Identifiers.Unique(Identifiers.Pascal(tensor.Name, "Tensor") + "Dim" + d.ToString(System.Globalization.CultureInfo.InvariantCulture), members);
+                        constants.Add(new DimConstant(name, tensor.Dims[d], d, tensor.Name, tensor.ElementType.OnnxName + " " + tensor.ShapeText));
+                    }
+                }
+            }
 
             var docs = new ModelDocs(
                 signature.DocString,
@@ -210,7 +230,8 @@ public sealed partial class TypedModelGenerator
                 string.Join(", ", signature.Opsets.Select(o => (o.Domain.Length == 0 ? "ai.onnx" : o.Domain) + " " + o.Version)),
                 signature.GraphName,
                 signature.GraphDocString);
-            return new(new ClientSpec(classSpec, item.ModelPath, item.TargetPath, docs, symbolSpecs, inputSpecs, outputSpecs), diagnostics.ToEquatableArray());
+            return new(new ClientSpec(classSpec, item.ModelPath, item.TargetPath, docs, symbolSpecs, inputSpecs, outputSpecs, constants.ToEquatableArray()),
+                diagnostics.ToEquatableArray());
         }
 
         /// <summary>Which symbols the runtime can infer from the inputs' lengths (the same passes as its <c>Bind</c>).</summary>
@@ -232,6 +253,8 @@ public sealed partial class TypedModelGenerator
             }
             return known;
         }
+
+        private static readonly string[] ObjectMembers = ["Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals"];
 
         private static string? Unsupported(TensorSignature tensor)
         {
@@ -260,6 +283,7 @@ public sealed partial class TypedModelGenerator
             "uint32" => new(onnxName, "uint", "UInt32"),
             "uint64" => new(onnxName, "ulong", "UInt64"),
             "bool" => new(onnxName, "bool", "Bool"),
+            "string" => new(onnxName, "string", "String"),
             _ => null,
         };
 

@@ -7,7 +7,7 @@ namespace TypedModels;
 /// buffers: valid until the next <c>Predict</c> on that client or its disposal. Copy with <see cref="ToArray"/>
 /// to keep the values longer.
 /// </summary>
-public readonly ref struct TensorView<T> where T : unmanaged
+public readonly ref struct TensorView<T>
 {
     /// <summary>Wraps <paramref name="span"/> with its <paramref name="shape"/>.</summary>
     public TensorView(ReadOnlySpan<T> span, ReadOnlySpan<long> shape)

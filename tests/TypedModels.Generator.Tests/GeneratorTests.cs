@@ -257,7 +257,7 @@ public class GeneratorTests
         Assert.Empty(run.Diagnostics);
         AssertCompiles(output);
         var result = output.GetTypeByMetadataName("App.OddModel+Result")!;
-        Assert.Equal(["OnnxAdd3", "OnnxAdd32", "T53"], result.GetMembers().OfType<IPropertySymbol>().Select(p => p.Name));
+        Assert.Equal(["OnnxAdd3", "OnnxAdd32", "Output53"], result.GetMembers().OfType<IPropertySymbol>().Select(p => p.Name));
     }
 
     private static Diagnostic Run(GeneratorDriverRunResult run, string id) => Assert.Single(run.Diagnostics, d => d.Id == id);

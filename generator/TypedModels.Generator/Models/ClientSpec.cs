@@ -16,7 +16,11 @@ internal sealed record ClientSpec(
     ModelDocs Docs,
     EquatableArray<SymbolSpec> Symbols,
     EquatableArray<TensorSpec> Inputs,
-    EquatableArray<TensorSpec> Outputs);
+    EquatableArray<TensorSpec> Outputs,
+    EquatableArray<DimConstant> Constants);
+
+/// <summary>A fixed dim published as a constant, e.g. <c>HiddenDim1 = 4</c>.</summary>
+internal sealed record DimConstant(string Name, long Value, int Dim, string TensorName, string TypeAndShape);
 
 /// <summary>The generated class: its namespace, name and containing types (outermost first).</summary>
 /// <param name="Declared">True when the user declared it (<c>[TypedModel]</c>), so the emitted part adds no modifiers.</param>
@@ -42,7 +46,12 @@ internal sealed record TensorSpec(
     ElementTypeSpec ElementType,
     EquatableArray<long> Dims,
     string ShapeText,
-    string DocString);
+    string DocString)
+{
+    public bool IsScalar => Dims.Count == 0;
+
+    public bool IsString => ElementType.OnnxName == "string";
+}
 
 /// <summary>An ONNX element type and how it appears in C#.</summary>
 internal sealed record ElementTypeSpec(string OnnxName, string ClrType, string OrtName);

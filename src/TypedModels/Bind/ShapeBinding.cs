@@ -1,37 +1,62 @@
 using System;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace TypedModels.Bind;
 
 /// <summary>
 /// The buffers of one input shape, allocated by ONNX Runtime's CPU allocator and bound once to an
 /// <see cref="OrtIoBinding"/>: a call with this shape copies its inputs in, runs the binding and reads the outputs
-/// in place. Owns its binding and tensors; <see cref="Dispose"/> releases them in reverse order of creation.
+/// in place. An output whose shape the inputs do not determine is left to ONNX Runtime on the first run; its shape
+/// is read from that run and a buffer of that shape is bound for the next ones. Owns its binding and tensors;
+/// <see cref="Dispose"/> releases them.
 /// </summary>
 public sealed unsafe class ShapeBinding : IDisposable
 {
     private readonly OrtIoBinding _binding;
-    private readonly Buffer[] _inputs;
-    private readonly Buffer[] _outputs;
+    private readonly ModelDescriptor _descriptor;
+    private readonly Buffer?[] _inputs;
+    private readonly Buffer?[] _outputs;
+    private readonly string[]?[] _strings;
+    private readonly long[][] _shapes;
+    private readonly bool[] _dynamic;
     private readonly long[] _symbols;
+    private bool _collect;
 
     internal ShapeBinding(InferenceSession session, ModelDescriptor descriptor, ReadOnlySpan<long> symbols)
     {
+        _descriptor = descriptor;
         _symbols = symbols.ToArray();
-        _inputs = new Buffer[descriptor.Inputs.Length];
-        _outputs = new Buffer[descriptor.Outputs.Length];
+        _inputs = new Buffer?[descriptor.Inputs.Length];
+        _outputs = new Buffer?[descriptor.Outputs.Length];
+        _strings = new string[]?[descriptor.Outputs.Length];
+        _shapes = new long[descriptor.Outputs.Length][];
+        _dynamic = new bool[descriptor.Outputs.Length];
         _binding = session.CreateIoBinding();
         try
         {
             for (int i = 0; i < _inputs.Length; i++)
             {
-                _inputs[i] = Buffer.Allocate(descriptor.Inputs[i], _symbols);
-                _binding.BindInput(descriptor.Inputs[i].Name, _inputs[i].Value);
+                var tensor = descriptor.Inputs[i];
+                _inputs[i] = Buffer.Allocate(tensor.ElementType, Resolve(tensor)!);
+                _binding.BindInput(tensor.Name, _inputs[i]!.Value);
             }
             for (int i = 0; i < _outputs.Length; i++)
             {
-                _outputs[i] = Buffer.Allocate(descriptor.Outputs[i], _symbols);
-                _binding.BindOutput(descriptor.Outputs[i].Name, _outputs[i].Value);
+                var tensor = descriptor.Outputs[i];
+                var shape = Resolve(tensor);
+                _shapes[i] = shape ?? [];
+                if (shape is null || tensor.ElementType == TensorElementType.String)
+                {
+                    _dynamic[i] = shape is null;
+                    _collect = true;
+                    _binding.BindOutputToDevice(tensor.Name, OrtMemoryInfo.DefaultInstance);
+                }
+                else
+                {
+                    _outputs[i] = Buffer.Allocate(tensor.ElementType, shape);
+                    _binding.BindOutput(tensor.Name, _outputs[i]!.Value);
+                }
             }
         }
         catch
@@ -41,18 +66,95 @@ public sealed unsafe class ShapeBinding : IDisposable
         }
     }
 
-    internal OrtIoBinding IoBinding => _binding;
-
     internal bool Matches(ReadOnlySpan<long> symbols) => symbols.SequenceEqual(_symbols);
 
     /// <summary>The buffer of input <paramref name="index"/>, to be filled before a run.</summary>
-    public Span<T> Input<T>(int index) where T : unmanaged => _inputs[index].AsSpan<T>();
+    public Span<T> Input<T>(int index) where T : unmanaged => _inputs[index]!.AsSpan<T>();
+
+    /// <summary>Copies <paramref name="values"/> into string input <paramref name="index"/> (converted to UTF-8 by ONNX Runtime).</summary>
+    public void SetStrings(int index, ReadOnlySpan<string> values)
+    {
+        var value = _inputs[index]!.Value;
+        for (int i = 0; i < values.Length; i++)
+            value.StringTensorSetElementAt((values[i] ?? "").AsSpan(), i);
+    }
+
+    /// <summary>Sets the single element of rank-0 string input <paramref name="index"/>.</summary>
+    public void SetString(int index, string value) => _inputs[index]!.Value.StringTensorSetElementAt((value ?? "").AsSpan(), 0);
 
     /// <summary>A view of output <paramref name="index"/> as the last run left it.</summary>
-    public TensorView<T> Output<T>(int index) where T : unmanaged
+    public TensorView<T> Output<T>(int index) where T : unmanaged => new(_outputs[index]!.AsSpan<T>(), _shapes[index]);
+
+    /// <summary>String output <paramref name="index"/> of the last run; strings are managed objects, so each run allocates them.</summary>
+    public TensorView<string> OutputStrings(int index) => new(_strings[index], _shapes[index]);
+
+    internal void Run(InferenceSession session, RunOptions options)
     {
-        var output = _outputs[index];
-        return new TensorView<T>(output.AsSpan<T>(), output.Shape);
+        if (!_collect)
+        {
+            try
+            {
+                session.RunWithBinding(options, _binding);
+                return;
+            }
+            catch (OnnxRuntimeException) when (Array.IndexOf(_dynamic, true) >= 0)
+            {
+                // An output's shape depends on the input values, not only their shape: learn it again.
+                for (int i = 0; i < _dynamic.Length; i++)
+                {
+                    if (_dynamic[i])
+                        _binding.BindOutputToDevice(_descriptor.Outputs[i].Name, OrtMemoryInfo.DefaultInstance);
+                }
+                _collect = true;
+            }
+        }
+        RunAndCollect(session, options);
+    }
+
+    // The slow path: outputs ONNX Runtime allocated are read, and fixed-size ones are given buffers of their own.
+    private void RunAndCollect(InferenceSession session, RunOptions options)
+    {
+        session.RunWithBinding(options, _binding);
+        using var values = _binding.GetOutputValues();
+        bool strings = false;
+        for (int i = 0; i < _outputs.Length; i++)
+        {
+            var tensor = _descriptor.Outputs[i];
+            var value = values[i];
+            if (tensor.ElementType == TensorElementType.String)
+            {
+                _shapes[i] = value.GetTensorTypeAndShape().Shape;
+                _strings[i] = value.GetStringTensorAsArray();
+                strings = true;
+            }
+            else if (_dynamic[i])
+            {
+                var shape = value.GetTensorTypeAndShape().Shape;
+                if (_outputs[i] is not { } buffer || !buffer.Shape.AsSpan().SequenceEqual(shape))
+                {
+                    _outputs[i]?.Value.Dispose();
+                    _outputs[i] = buffer = Buffer.Allocate(tensor.ElementType, shape);
+                    _shapes[i] = shape;
+                }
+                value.GetTensorMutableRawData().CopyTo(buffer.Bytes);
+                _binding.BindOutput(tensor.Name, buffer.Value);
+            }
+        }
+        _collect = strings;
+    }
+
+    /// <summary>The tensor's shape with this binding's symbol values; null if a dim is not known before running.</summary>
+    private long[]? Resolve(TensorDescriptor tensor)
+    {
+        var shape = new long[tensor.Dims.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            long dim = tensor.Dims[i];
+            shape[i] = dim >= 0 ? dim : _symbols[-1 - (int)dim];
+            if (shape[i] < 0)
+                return null;
+        }
+        return shape;
     }
 
     /// <inheritdoc/>
@@ -63,7 +165,7 @@ public sealed unsafe class ShapeBinding : IDisposable
         DisposeAll(_inputs);
     }
 
-    private static void DisposeAll(Buffer[]? buffers)
+    private static void DisposeAll(Buffer?[]? buffers)
     {
         if (buffers is null)
             return;
@@ -72,7 +174,7 @@ public sealed unsafe class ShapeBinding : IDisposable
     }
 
     /// <summary>A tensor in native memory whose address is read once, so a call builds its span without a native call.</summary>
-    private sealed class Buffer(OrtValue value, long[] shape, IntPtr data, int length)
+    private sealed class Buffer(OrtValue value, long[] shape, IntPtr data, int bytes, int length)
     {
         public OrtValue Value { get; } = value;
 
@@ -80,19 +182,20 @@ public sealed unsafe class ShapeBinding : IDisposable
 
         public Span<T> AsSpan<T>() where T : unmanaged => new((void*)data, length);
 
-        public static Buffer Allocate(TensorDescriptor tensor, long[] symbols)
+        public Span<byte> Bytes => new((void*)data, bytes);
+
+        public static Buffer Allocate(TensorElementType type, long[] shape)
         {
-            var shape = new long[tensor.Dims.Length];
             long length = 1;
-            for (int i = 0; i < shape.Length; i++)
-            {
-                shape[i] = tensor.Dims[i] >= 0 ? tensor.Dims[i] : symbols[-1 - (int)tensor.Dims[i]];
-                length *= shape[i];
-            }
-            var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, tensor.ElementType, shape);
+            foreach (long dim in shape)
+                length = checked(length * dim);
+            if (type == TensorElementType.String)
+                return new Buffer(OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape), shape, IntPtr.Zero, 0, checked((int)length));
+
+            var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
             var raw = value.GetTensorMutableRawData();
             fixed (byte* data = raw)
-                return new Buffer(value, shape, (IntPtr)data, checked((int)length));
+                return new Buffer(value, shape, (IntPtr)data, raw.Length, checked((int)length));
         }
     }
 }

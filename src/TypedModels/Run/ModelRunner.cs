@@ -83,7 +83,7 @@ public sealed class ModelRunner : IDisposable
     public void Run(ShapeBinding binding)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _session.RunWithBinding(_runOptions, binding.IoBinding);
+        binding.Run(_session, _runOptions);
     }
 
     // Each pass resolves the inputs left with one unknown symbol; a second pass catches symbols that only

@@ -19,6 +19,12 @@ namespace App.Scoring
         /// <summary>Where the build copies the model, relative to the application's base directory.</summary>
         public const string ModelPath = "models/number.onnx";
 
+        /// <summary>Dim 1 of <c>number</c>: float [batch, 1].</summary>
+        public const int NumberDim1 = 1;
+
+        /// <summary>Dim 1 of <c>predictions</c>: float [batch, 1].</summary>
+        public const int PredictionsDim1 = 1;
+
         /// <summary>The signature this client was compiled against; the loaded model must match it.</summary>
         public static global::TypedModels.ModelDescriptor Descriptor { get; } = new global::TypedModels.ModelDescriptor(
             "Scorer",
