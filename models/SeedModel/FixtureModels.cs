@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using Google.Protobuf;
+using TypedModels.SeedModel.Onnx;
+
+namespace TypedModels.SeedModel;
+
+/// <summary>
+/// Small models that exercise what real exporters write, beyond the seed model: every element type, scalars,
+/// shared and unnamed dims, outputs whose shape is only known after running, and names that are not C#
+/// identifiers. Written to <c>models/fixtures/</c> next to the seed model by the same program.
+/// </summary>
+public static class FixtureModels
+{
+    /// <summary>The element types a client carries, as (ONNX name, data type), in <c>TensorProto.DataType</c> order.</summary>
+    public static readonly (string Name, int DataType)[] ElementTypes =
+    [
+        ("float", 1), ("uint8", 2), ("int8", 3), ("uint16", 4), ("int16", 5), ("int32", 6), ("int64", 7), ("string", 8),
+        ("bool", 9), ("float16", 10), ("double", 11), ("uint32", 12), ("uint64", 13), ("bfloat16", 16),
+    ];
+
+    /// <summary>Every fixture by file name.</summary>
+    public static IReadOnlyDictionary<string, ModelProto> All { get; } = new Dictionary<string, ModelProto>
+    {
+        ["types.onnx"] = Types(),
+        ["dims.onnx"] = Dims(),
+        ["names.onnx"] = Names(),
+    };
+
+    /// <summary>One Identity per element type: <c>x_T</c> [n] → <c>y_T</c> [n].</summary>
+    private static ModelProto Types()
+    {
+        var graph = new GraphProto { Name = "types", DocString = "Identity for every supported element type." };
+        foreach (var (name, type) in ElementTypes)
+        {
+            graph.Node.Add(Node("Identity", [$"x_{name}"], [$"y_{name}"]));
+            graph.Input.Add(Value($"x_{name}", type, Sym("n")));
+            graph.Output.Add(Value($"y_{name}", type, Sym("n")));
+        }
+        return Model(graph);
+    }
+
+    /// <summary>
+    /// <c>a</c> float [batch, 3], <c>b</c> float [batch, seq], scalar <c>scale</c>; outputs <c>scaled</c> = a·scale
+    /// [batch, 3], <c>total</c> = Σ b per row [batch, 1], and <c>where</c> = NonZero(b), whose second dim depends on
+    /// the values, not only the shapes.
+    /// </summary>
+    private static ModelProto Dims()
+    {
+        var graph = new GraphProto
+        {
+            Name = "dims",
+            Node =
+            {
+                Node("Mul", ["a", "scale"], ["scaled"]),
+                Node("ReduceSum", ["b", "axes"], ["total"]),
+                Node("NonZero", ["b"], ["where"]),
+            },
+            Initializer = { new TensorProto { Name = "axes", DataType = 7, Dims = { 1 }, Int64Data = { 1 } } },
+            Input =
+            {
+                Value("a", 1, Sym("batch"), Fixed(3)),
+                Value("b", 1, Sym("batch"), Sym("seq")),
+                Value("scale", 1),
+            },
+            Output =
+            {
+                Value("scaled", 1, Sym("batch"), Fixed(3)),
+                Value("total", 1, Sym("batch"), Fixed(1)),
+                Value("where", 7, Fixed(2), Unknown()),
+            },
+        };
+        return Model(graph);
+    }
+
+    /// <summary>Tensor names as exporters write them; each output is its input through Identity.</summary>
+    private static ModelProto Names()
+    {
+        string[] inputs = ["input:0", "class", "x.1", "53", "日本語 name"];
+        string[] outputs = ["onnx::Add_3", "onnx::Add 3", "Predict", "Result", "{\"k\": [1, 2]}"];
+        var graph = new GraphProto { Name = "names" };
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            graph.Node.Add(Node("Identity", [inputs[i]], [outputs[i]]));
+            graph.Input.Add(Value(inputs[i], 1, Sym("n")));
+            graph.Output.Add(Value(outputs[i], 1, Sym("n")));
+        }
+        return Model(graph);
+    }
+
+    private static ModelProto Model(GraphProto graph) => new()
+    {
+        IrVersion = 8,
+        OpsetImport = { new OperatorSetIdProto { Domain = "", Version = SeedModelWriter.Opset } },
+        ProducerName = SeedModelWriter.Producer,
+        ProducerVersion = SeedModelWriter.ProducerVersion,
+        Graph = graph,
+    };
+
+    // Node names must be unique in a graph: each is named after its first output.
+    private static NodeProto Node(string op, string[] inputs, string[] outputs) =>
+        new() { Name = op + " → " + outputs[0], OpType = op, Input = { inputs }, Output = { outputs } };
+
+    private static ValueInfoProto Value(string name, int type, params TensorShapeProto.Types.Dimension[] dims) => new()
+    {
+        Name = name,
+        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = new TensorShapeProto { Dim = { dims } } } },
+    };
+
+    private static TensorShapeProto.Types.Dimension Fixed(long value) => new() { DimValue = value };
+
+    private static TensorShapeProto.Types.Dimension Sym(string name) => new() { DimParam = name };
+
+    private static TensorShapeProto.Types.Dimension Unknown() => new();
+
+    /// <summary>The bytes of a fixture, as written to disk.</summary>
+    public static byte[] Write(string name) => All[name].ToByteArray();
+}

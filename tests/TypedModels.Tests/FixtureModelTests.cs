@@ -1,0 +1,117 @@
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.OnnxRuntime;
+using TypedModels.SeedModel;
+
+namespace TypedModels.Tests;
+
+public class FixtureModelTests
+{
+    private static readonly TypedModelOptions Cpu = new() { ExecutionProvider = ExecutionProviderPreference.Cpu };
+
+    [Fact]
+    public void Committed_fixtures_are_what_the_program_writes()
+    {
+        foreach (var name in FixtureModels.All.Keys)
+            Assert.Equal(FixtureModels.Write(name), File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, name)));
+    }
+
+    [Fact]
+    public void Every_element_type_round_trips_through_its_natural_dotnet_type()
+    {
+        using var model = new TypesModel(Cpu);
+        var r = model.Predict(
+            xFloat: [1.5f, -2f],
+            xUint8: [0, 255],
+            xInt8: [-128, 127],
+            xUint16: [0, 65535],
+            xInt16: [-32768, 32767],
+            xInt32: [int.MinValue, int.MaxValue],
+            xInt64: [long.MinValue, long.MaxValue],
+            xString: ["héllo", ""],
+            xBool: [true, false],
+            xFloat16: [(Half)0.5f, Half.MaxValue],
+            xDouble: [Math.PI, double.Epsilon],
+            xUint32: [0, uint.MaxValue],
+            xUint64: [0, ulong.MaxValue],
+            xBfloat16: [(BFloat16)1.5f, (BFloat16)(-3f)]);
+
+        Assert.Equal([1.5f, -2f], r.YFloat.ToArray());
+        Assert.Equal([(byte)0, (byte)255], r.YUint8.ToArray());
+        Assert.Equal([(sbyte)-128, (sbyte)127], r.YInt8.ToArray());
+        Assert.Equal([(ushort)0, (ushort)65535], r.YUint16.ToArray());
+        Assert.Equal([(short)-32768, (short)32767], r.YInt16.ToArray());
+        Assert.Equal([int.MinValue, int.MaxValue], r.YInt32.ToArray());
+        Assert.Equal([long.MinValue, long.MaxValue], r.YInt64.ToArray());
+        Assert.Equal(["héllo", ""], r.YString.ToArray());
+        Assert.Equal([true, false], r.YBool.ToArray());
+        Assert.Equal([(Half)0.5f, Half.MaxValue], r.YFloat16.ToArray());
+        Assert.Equal([Math.PI, double.Epsilon], r.YDouble.ToArray());
+        Assert.Equal([0u, uint.MaxValue], r.YUint32.ToArray());
+        Assert.Equal([0ul, ulong.MaxValue], r.YUint64.ToArray());
+        Assert.Equal([(BFloat16)1.5f, (BFloat16)(-3f)], r.YBfloat16.ToArray());
+        Assert.Equal([2L], r.YString.Shape.ToArray());
+    }
+
+    [Fact]
+    public void Scalars_shared_dims_and_outputs_known_only_after_running()
+    {
+        using var model = new DimsModel(Cpu);
+        float[] a = [1, 2, 3, 4, 5, 6];
+
+        var r = model.Predict(a, b: [1, 0, 2, 0, 0, 0, 3, 4], scale: 2);
+        Assert.Equal([2L, 3L], r.Scaled.Shape.ToArray());
+        Assert.Equal([2f, 4, 6, 8, 10, 12], r.Scaled.ToArray());
+        Assert.Equal([2L, 1L], r.Total.Shape.ToArray());
+        Assert.Equal([3f, 7f], r.Total.ToArray());
+        // NonZero: row indices then column indices of the 4 non-zero elements of b [2, 4].
+        Assert.Equal([2L, 4L], r.Where.Shape.ToArray());
+        Assert.Equal([0L, 0, 1, 1, 0, 2, 2, 3], r.Where.ToArray());
+
+        // Same shapes, other values: the data-dependent output takes its new shape.
+        r = model.Predict(a, b: [0, 0, 0, 5, 0, 0, 0, 0], scale: 1);
+        Assert.Equal([2L, 1L], r.Where.Shape.ToArray());
+        Assert.Equal([0L, 3], r.Where.ToArray());
+        Assert.Equal(DimsModel.ADim1, 3);
+    }
+
+    [Fact]
+    public void Repeated_shapes_with_runtime_known_outputs_allocate_nothing()
+    {
+        using var model = new DimsModel(Cpu);
+        float[] a = [1, 2, 3], b = [1, 0, 2, 0];
+        for (int i = 0; i < 10; i++)
+            model.Predict(a, b, 1);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        float sum = 0;
+        for (int i = 0; i < 1_000; i++)
+            sum += model.Predict(a, b, i).Total[0];
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(sum > 0);
+    }
+
+    [Fact]
+    public void Inconsistent_dims_are_refused_before_running()
+    {
+        using var model = new DimsModel(Cpu);
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(a: [1, 2, 3, 4, 5, 6], b: [1, 2, 3], scale: 1));
+        Assert.Contains("input 'b' has shape [batch, seq] with batch = 2", error.Message);
+        Assert.Contains("3 elements were given", error.Message);
+    }
+
+    [Fact]
+    public void Odd_names_bind_by_their_original_names()
+    {
+        using var model = new NamesModel(Cpu);
+        var r = model.Predict(input0: [1], @class: [2], x1: [3], input53: [4], 日本語Name: [5]);
+
+        Assert.Equal(1, r.OnnxAdd3[0]);
+        Assert.Equal(2, r.OnnxAdd32[0]);
+        Assert.Equal(3, r.Predict[0]);
+        Assert.Equal(4, r.Result2[0]);
+        Assert.Equal(5, r.K12[0]);
+        Assert.Equal(["onnx::Add_3", "onnx::Add 3", "Predict", "Result", "{\"k\": [1, 2]}"], NamesModel.Descriptor.Outputs.Select(o => o.Name));
+    }
+}
