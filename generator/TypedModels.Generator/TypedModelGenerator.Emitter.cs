@@ -122,7 +122,10 @@ public sealed partial class TypedModelGenerator
             w.WriteLine($"    new {TensorDescriptor}[]");
             w.WriteLine("    {");
             foreach (var t in tensors)
-                w.WriteLine($"        new {TensorDescriptor}({Literal(t.Name)}, {ElementType}.{t.ElementType.OrtName}, new long[] {{ {string.Join(", ", t.Dims.Select(Number))} }}),");
+            {
+                string dims = t.IsScalar ? "global::System.Array.Empty<long>()" : $"new long[] {{ {string.Join(", ", t.Dims.Select(Number))} }}";
+                w.WriteLine($"        new {TensorDescriptor}({Literal(t.Name)}, {ElementType}.{t.ElementType.OrtName}, {dims}),");
+            }
             w.WriteLine("    }" + end);
         }
 

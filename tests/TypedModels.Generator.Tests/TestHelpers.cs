@@ -23,6 +23,21 @@ internal static class TestHelpers
     /// <summary>The seed model's signature text, as the build step writes it.</summary>
     public static string SeedSignature => buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(SeedModelPath);
 
+    /// <summary>The signature text of <paramref name="model"/>, read by the build step from a temporary file.</summary>
+    public static string SignatureOf(TypedModels.SeedModel.Onnx.ModelProto model)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"typedmodels-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        try
+        {
+            return buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static readonly Lazy<MetadataReference[]> s_references = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
