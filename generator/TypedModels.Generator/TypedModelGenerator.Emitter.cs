@@ -64,12 +64,12 @@ public sealed partial class TypedModelGenerator
         {
             var d = client.Docs;
             w.WriteLine("/// <summary>");
-            w.WriteDoc($"Typed client for the ONNX model <c>{Xml(client.ModelPath)}</c>." + (d.DocString.Length > 0 ? " " + Xml(d.DocString) : ""));
+            w.WriteDoc($"Typed client for the ONNX model <c>{Xml(client.ModelPath)}</c>." + (d.DocString.Length > 0 ? " " + Xml(d.DocString, multiline: true) : ""));
             w.WriteLine("/// </summary>");
             w.WriteLine("/// <remarks>");
             w.WriteDoc($"<para>Producer: {Xml(d.Producer.Length > 0 ? d.Producer : "unknown")}; IR version {d.IrVersion}; opsets: {Xml(d.Opsets)}.</para>");
             if (d.GraphName.Length > 0 || d.GraphDocString.Length > 0)
-                w.WriteDoc($"<para>Graph <c>{Xml(d.GraphName)}</c>{(d.GraphDocString.Length > 0 ? ": " + Xml(d.GraphDocString) : ".")}</para>");
+                w.WriteDoc($"<para>Graph <c>{Xml(d.GraphName)}</c>{(d.GraphDocString.Length > 0 ? ": " + Xml(d.GraphDocString, multiline: true) : ".")}</para>");
             w.WriteDoc("<para>Inputs: " + string.Join("; ", client.Inputs.Select(Describe)) + ".</para>");
             w.WriteDoc("<para>Outputs: " + string.Join("; ", client.Outputs.Select(Describe)) + ".</para>");
             w.WriteDoc("<para>An instance owns one ONNX Runtime session, created once, and buffers bound once per input shape: a call " +
@@ -225,6 +225,27 @@ public sealed partial class TypedModelGenerator
 
         private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-        private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+        /// <summary>
+        /// Text made safe for an XML doc comment: markup escaped, and control characters (which XML cannot carry, and
+        /// a line break would end the comment) replaced by spaces, except line breaks where <paramref name="multiline"/>.
+        /// Names arrive decoded from UTF-8, so they hold no lone surrogate.
+        /// </summary>
+        private static string Xml(string text, bool multiline = false)
+        {
+            var safe = new System.Text.StringBuilder(text.Length);
+            foreach (char c in text.Replace("\r\n", "\n"))
+            {
+                safe.Append(c switch
+                {
+                    '&' => "&amp;",
+                    '<' => "&lt;",
+                    '>' => "&gt;",
+                    '\n' when multiline => "\n",
+                    _ when char.IsControl(c) => " ",
+                    _ => c.ToString(),
+                });
+            }
+            return safe.ToString();
+        }
     }
 }

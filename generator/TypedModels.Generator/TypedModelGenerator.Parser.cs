@@ -102,6 +102,11 @@ public sealed partial class TypedModelGenerator
             if (claimedPaths.Any(p => string.Equals(p, NormalizePath(item.ModelPath), StringComparison.OrdinalIgnoreCase)))
                 return new(null, EquatableArray<DiagnosticInfo>.Empty);
 
+            if (item.ClassName is { } className && !IsIdentifier(className))
+                return new(null, EquatableArray.Create(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNameMetadataError, item.Location, "ClassName", className, "class name")));
+            if (item.Namespace is { } ns && !ns.Split('.').All(IsIdentifier))
+                return new(null, EquatableArray.Create(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNameMetadataError, item.Location, "Namespace", ns, "namespace")));
+
             string name = item.ClassName ?? Identifiers.Pascal(FileStem(item.ModelPath), "Onnx") + "Model";
             var classSpec = new ClassSpec(item.Namespace ?? NullIfEmpty(rootNamespace ?? ""), name, EquatableArray<ContainingType>.Empty, Declared: false);
             var requested = item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : (EquatableArray<OutputRequest>?)null;
@@ -307,6 +312,9 @@ public sealed partial class TypedModelGenerator
                 _ => new(),
             };
         }
+
+        private static bool IsIdentifier(string name) =>
+            SyntaxFacts.IsValidIdentifier(name) && SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None;
 
         private static bool IsPartial(TypeDeclarationSyntax type) => type.Modifiers.Any(SyntaxKind.PartialKeyword);
 

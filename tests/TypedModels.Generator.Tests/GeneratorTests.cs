@@ -260,5 +260,19 @@ public class GeneratorTests
         Assert.Equal(["OnnxAdd3", "OnnxAdd32", "Output53"], result.GetMembers().OfType<IPropertySymbol>().Select(p => p.Name));
     }
 
+    [Theory]
+    [InlineData("2Fast", null, "The ClassName metadata '2Fast' is not a valid C# class name")]
+    [InlineData("class", null, "The ClassName metadata 'class' is not a valid C# class name")]
+    [InlineData(null, "My..Models", "The Namespace metadata 'My..Models' is not a valid C# namespace")]
+    public void TM0008_invalid_class_name_or_namespace_metadata(string? className, string? ns, string message)
+    {
+        var (run, _) = Generate(Compilation(), Item(SeedSignature, className: className, ns: ns));
+
+        var diagnostic = Run(run, "TM0008");
+        Assert.Equal(message, diagnostic.GetMessage());
+        Assert.Equal(ProjectFile, diagnostic.Location.GetLineSpan().Path);
+        Assert.Empty(run.GeneratedTrees);
+    }
+
     private static Diagnostic Run(GeneratorDriverRunResult run, string id) => Assert.Single(run.Diagnostics, d => d.Id == id);
 }

@@ -48,4 +48,10 @@ internal static class DiagnosticDescriptors
         "TM0007", "Invalid [TypedModel] class", "[TypedModel] cannot generate into '{0}': {1}", Category,
         DiagnosticSeverity.Error, isEnabledByDefault: true,
         description: "The class marked [TypedModel], and every type containing it, must be a non-generic partial class.");
+
+    /// <summary>TM0008: "The {0} metadata '{1}' is not a valid C# {2}".</summary>
+    public static readonly DiagnosticDescriptor InvalidNameMetadataError = new(
+        "TM0008", "Invalid class name or namespace", "The {0} metadata '{1}' is not a valid C# {2}", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A TypedModel item's ClassName or Namespace metadata must be a valid C# identifier or dotted name.");
 }
