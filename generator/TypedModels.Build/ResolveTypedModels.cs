@@ -45,6 +45,7 @@ public sealed class ResolveTypedModels : Task
             item.SetMetadata("TypedModels_TargetPath", Encode(targetPath));
             item.SetMetadata("TypedModels_ClassName", Encode(model.GetMetadata("ClassName").Trim()));
             item.SetMetadata("TypedModels_Namespace", Encode(model.GetMetadata("Namespace").Trim()));
+            item.SetMetadata("TypedModels_Embed", string.Equals(model.GetMetadata("EmbedModel").Trim(), "true", StringComparison.OrdinalIgnoreCase) ? "true" : "false");
             var outputs = model.GetMetadata("Outputs").Split(new[] { ';', ',' }, StringSplitOptions.RemoveEmptyEntries);
             item.SetMetadata("TypedModels_Outputs", string.Join(",", Array.ConvertAll(outputs, o => Encode(o.Trim()))));
 

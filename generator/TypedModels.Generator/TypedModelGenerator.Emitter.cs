@@ -15,6 +15,7 @@ public sealed partial class TypedModelGenerator
     {
         private const string Runner = "global::TypedModels.Run.ModelRunner";
         private const string Options = "global::TypedModels.TypedModelOptions";
+        private const string Session = "global::TypedModels.Load.ModelSession";
         private const string Descriptor = "global::TypedModels.ModelDescriptor";
         private const string TensorDescriptor = "global::TypedModels.TensorDescriptor";
         private const string ElementType = "global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType";
@@ -83,6 +84,12 @@ public sealed partial class TypedModelGenerator
             w.WriteLine("/// <summary>Where the build copies the model, relative to the application's base directory.</summary>");
             w.WriteLine($"public const string ModelPath = {Literal(client.TargetPath)};");
             w.WriteLine();
+            if (client.Embedded)
+            {
+                w.WriteLine("/// <summary>The manifest resource the build embeds the model as; the default constructor loads it.</summary>");
+                w.WriteLine($"public const string ResourceName = {Literal("TypedModels/" + client.TargetPath)};");
+                w.WriteLine();
+            }
             foreach (var c in client.Constants)
             {
                 w.WriteLine($"/// <summary>Dim {c.Dim} of <c>{Xml(c.TensorName)}</c>: {Xml(c.TypeAndShape)}.</summary>");
@@ -94,23 +101,52 @@ public sealed partial class TypedModelGenerator
             w.WriteLine($"    {Literal(name)},");
             w.WriteLine($"    new string[] {{ {string.Join(", ", client.Symbols.Select(s => Literal(s.Name)))} }},");
             WriteTensors(w, client.Inputs, ",");
-            WriteTensors(w, client.Outputs, ");");
+            bool given = client.Symbols.Any(s => s.Parameter is not null);
+            WriteTensors(w, client.Outputs, given ? "," : ");");
+            if (given)
+                w.WriteLine($"    new string?[] {{ {string.Join(", ", client.Symbols.Select(s => s.Parameter is { } p ? Literal(p.TrimStart('@')) : "null"))} }});");
             w.WriteLine();
             w.WriteLine($"private readonly {Runner} _runner;");
             w.WriteLine();
-            w.WriteLine("/// <summary>Loads the model from <see cref=\"ModelPath\"/> under the application's base directory.</summary>");
-            w.WriteLine($"public {name}() : this({Runner}.DefaultModelPath(ModelPath), null) {{ }}");
+            string from = client.Embedded ? "the resource <see cref=\"ResourceName\"/> embedded in this assembly" : "<see cref=\"ModelPath\"/> under the application's base directory";
+            w.WriteLine($"/// <summary>Loads the model from {from}.</summary>");
+            w.WriteLine($"public {name}() : this(DefaultSession(null), ownsSession: true) {{ }}");
             w.WriteLine();
-            w.WriteLine("/// <summary>Loads the model from <see cref=\"ModelPath\"/> under the application's base directory, with <paramref name=\"options\"/>.</summary>");
-            w.WriteLine($"public {name}({Options} options) : this({Runner}.DefaultModelPath(ModelPath), options) {{ }}");
+            w.WriteLine($"/// <summary>Loads the model from {from}, with <paramref name=\"options\"/>.</summary>");
+            w.WriteLine($"public {name}({Options} options) : this(DefaultSession(options), ownsSession: true) {{ }}");
             w.WriteLine();
             w.WriteLine("/// <summary>Loads the model from <paramref name=\"modelPath\"/>; it must have the signature this client was compiled against.</summary>");
             w.WriteLine("/// <exception cref=\"global::System.IO.FileNotFoundException\">There is no file at <paramref name=\"modelPath\"/>.</exception>");
             w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">The model's signature differs from <see cref=\"Descriptor\"/>.</exception>");
-            w.WriteLine($"public {name}(string modelPath, {Options}? options = null)");
+            w.WriteLine("/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime could not load the model or create the provider asked for.</exception>");
+            w.WriteLine($"public {name}(string modelPath, {Options}? options = null) : this({Session}.Load(Descriptor, modelPath, options), ownsSession: true) {{ }}");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Loads the model from its bytes.</summary>");
+            w.WriteLine($"public {name}(byte[] model, {Options}? options = null) : this({Session}.Load(Descriptor, model, options), ownsSession: true) {{ }}");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Runs on <paramref name=\"session\"/>, shared with other clients; the caller keeps it and disposes it after them.</summary>");
+            w.WriteLine($"public {name}({Session} session) : this(session, ownsSession: false) {{ }}");
+            w.WriteLine();
+            w.WriteLine($"private {name}({Session} session, bool ownsSession)");
             w.WriteLine("{");
-            w.WriteLine($"    _runner = new {Runner}(Descriptor, modelPath, options);");
+            w.WriteLine("    if (!ReferenceEquals(session.Descriptor, Descriptor))");
+            w.WriteLine($"        throw new global::System.ArgumentException(\"The session was not loaded for {name}: load it with {name}.Descriptor.\", nameof(session));");
+            w.WriteLine($"    _runner = new {Runner}(session, ownsSession);");
             w.WriteLine("}");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Loads the model from <paramref name=\"stream\"/>, read to its end.</summary>");
+            w.WriteLine($"public static {name} FromStream(global::System.IO.Stream stream, {Options}? options = null) => new({Session}.Load(Descriptor, stream, options), ownsSession: true);");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Loads the model embedded in <paramref name=\"assembly\"/> as the manifest resource <paramref name=\"resourceName\"/>.</summary>");
+            w.WriteLine($"public static {name} FromResource(global::System.Reflection.Assembly assembly, string resourceName, {Options}? options = null) => new({Session}.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);");
+            w.WriteLine();
+            w.WriteLine("/// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>");
+            w.WriteLine($"public static global::TypedModels.Run.ModelPool<{name}> CreatePool({Options}? options = null) => new(DefaultSession(options), static session => new {name}(session));");
+            w.WriteLine();
+            w.WriteLine($"private static {Session} DefaultSession({Options}? options) =>");
+            w.WriteLine(client.Embedded
+                ? $"    {Session}.LoadResource(Descriptor, typeof({name}).Assembly, ResourceName, options);"
+                : $"    {Session}.Load(Descriptor, {Runner}.DefaultModelPath(ModelPath), options);");
             w.WriteLine();
             w.WriteLine("/// <summary>The execution provider the session runs on, and why it was chosen.</summary>");
             w.WriteLine("public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;");
@@ -153,6 +189,8 @@ public sealed partial class TypedModelGenerator
             w.WriteLine("/// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>");
             w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">An input's length does not fit its shape; thrown before any native call.</exception>");
             w.WriteLine("/// <exception cref=\"global::System.ObjectDisposedException\">The client was disposed.</exception>");
+            w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is in a call on this instance.</exception>");
+            w.WriteLine("/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime failed while running; the instance stays usable.</exception>");
 
             var parameters = client.Inputs.Select(i => i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
                 .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
@@ -160,7 +198,7 @@ public sealed partial class TypedModelGenerator
             {
                 string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
                 string given = symbolParameters.Count == 0 ? "" :
-                    $", stackalloc long[] {{ {string.Join(", ", client.Symbols.Select(s => s.Parameter ?? "-1"))} }}";
+                    $", stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}";
                 w.WriteLine($"var __binding = _runner.Bind({lengths}{given});");
                 for (int i = 0; i < client.Inputs.Count; i++)
                     w.WriteLine(CopyIn(client.Inputs[i], i));

@@ -47,6 +47,7 @@ public sealed partial class TypedModelGenerator
                 NullIfEmpty(Get("ClassName")),
                 NullIfEmpty(Get("Namespace")),
                 outputs.Length == 0 ? null : SplitNames(outputs).ToEquatableArray(),
+                Get("Embed") == "true",
                 location,
                 signature,
                 error);
@@ -235,7 +236,7 @@ public sealed partial class TypedModelGenerator
                 string.Join(", ", signature.Opsets.Select(o => (o.Domain.Length == 0 ? "ai.onnx" : o.Domain) + " " + o.Version)),
                 signature.GraphName,
                 signature.GraphDocString);
-            return new(new ClientSpec(classSpec, item.ModelPath, item.TargetPath, docs, symbolSpecs, inputSpecs, outputSpecs, constants.ToEquatableArray()),
+            return new(new ClientSpec(classSpec, item.ModelPath, item.TargetPath, item.Embed, docs, symbolSpecs, inputSpecs, outputSpecs, constants.ToEquatableArray()),
                 diagnostics.ToEquatableArray());
         }
 

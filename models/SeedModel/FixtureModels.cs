@@ -25,6 +25,8 @@ public static class FixtureModels
         ["types.onnx"] = Types(),
         ["dims.onnx"] = Dims(),
         ["names.onnx"] = Names(),
+        ["explicit.onnx"] = Explicit(),
+        ["reshape.onnx"] = ReshapeModel(),
     };
 
     /// <summary>One Identity per element type: <c>x_T</c> [n] → <c>y_T</c> [n].</summary>
@@ -87,6 +89,25 @@ public static class FixtureModels
         }
         return Model(graph);
     }
+
+    /// <summary><c>x</c> float [rows, cols]: no input's length splits rows from cols, so the caller gives them.</summary>
+    private static ModelProto Explicit() => Model(new GraphProto
+    {
+        Name = "explicit",
+        Node = { Node("ReduceSum", ["x", "axes"], ["total"]) },
+        Initializer = { new TensorProto { Name = "axes", DataType = 7, Dims = { 1 }, Int64Data = { 1 } } },
+        Input = { Value("x", 1, Sym("rows"), Sym("cols")) },
+        Output = { Value("total", 1, Sym("rows"), Fixed(1)) },
+    });
+
+    /// <summary><c>y</c> = Reshape(<c>x</c>, <c>shape</c>): a shape that does not fit x fails inside ONNX Runtime, not before.</summary>
+    private static ModelProto ReshapeModel() => Model(new GraphProto
+    {
+        Name = "reshape",
+        Node = { Node("Reshape", ["x", "shape"], ["y"]) },
+        Input = { Value("x", 1, Sym("n")), Value("shape", 7, Fixed(2)) },
+        Output = { Value("y", 1, Unknown(), Unknown()) },
+    });
 
     private static ModelProto Model(GraphProto graph) => new()
     {

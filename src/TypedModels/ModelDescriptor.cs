@@ -10,14 +10,22 @@ namespace TypedModels;
 /// </summary>
 public sealed class ModelDescriptor
 {
-    /// <summary>Describes a model; <paramref name="name"/> is the generated class's name, used in every error message.</summary>
-    public ModelDescriptor(string name, string[] symbols, TensorDescriptor[] inputs, TensorDescriptor[] outputs)
+    /// <summary>
+    /// Describes a model; <paramref name="name"/> is the generated class's name, used in every error message.
+    /// <paramref name="parameters"/> names, for each symbol the caller gives explicitly, its parameter (null for
+    /// symbols inferred from the inputs' lengths); the given values arrive in that order.
+    /// </summary>
+    public ModelDescriptor(string name, string[] symbols, TensorDescriptor[] inputs, TensorDescriptor[] outputs, string?[]? parameters = null)
     {
         Name = name;
         Symbols = symbols;
         Inputs = inputs;
         Outputs = outputs;
+        Parameters = parameters ?? new string?[symbols.Length];
     }
+
+    /// <summary>For each symbol, the parameter that gives it, or null when it is inferred.</summary>
+    public string?[] Parameters { get; }
 
     /// <summary>The generated class's name.</summary>
     public string Name { get; }

@@ -11,14 +11,14 @@ public enum ExecutionProviderPreference
     /// <summary>CPU only.</summary>
     Cpu,
 
-    /// <summary>CUDA or an <see cref="OnnxRuntimeException"/> carrying ONNX Runtime's reason (e.g. a missing library).</summary>
+    /// <summary>CUDA, or a <see cref="TypedModelException"/> carrying ONNX Runtime's reason (and the missing library, where one is).</summary>
     Cuda,
 }
 
 /// <summary>What a client got: the provider its session runs on, and why.</summary>
 public sealed record ExecutionProviderInfo(ExecutionProviderPreference Provider, string Reason);
 
-/// <summary>Settings for a generated client's session.</summary>
+/// <summary>Settings for a generated client's session and buffers.</summary>
 public sealed record TypedModelOptions
 {
     /// <summary>Automatic provider choice, ONNX Runtime's defaults for everything else.</summary>
@@ -35,4 +35,13 @@ public sealed record TypedModelOptions
 
     /// <summary>ONNX Runtime's graph optimisation level.</summary>
     public GraphOptimizationLevel GraphOptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>
+    /// How many input shapes a client keeps buffers for; the least recently used shape is released beyond that.
+    /// Each shape costs its tensors' memory and one binding.
+    /// </summary>
+    public int MaxCachedShapes { get; init; } = 16;
+
+    /// <summary>The largest tensor, in elements, a call may ask for; larger inputs or implied outputs are refused before running.</summary>
+    public long MaxElementsPerTensor { get; init; } = 1L << 28;
 }

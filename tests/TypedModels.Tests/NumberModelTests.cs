@@ -123,7 +123,9 @@ public sealed class NumberModelTests : IDisposable
         {
             Assert.Equal(ExecutionProviderPreference.Cpu, provider.Provider);
             Assert.Contains("CUDA", provider.Reason);
-            Assert.Throws<OnnxRuntimeException>(() => new NumberModel(strict));
+            var error = Assert.Throws<TypedModelException>(() => new NumberModel(strict));
+            Assert.Contains("CUDA could not be created", error.Message);
+            Assert.IsType<OnnxRuntimeException>(error.InnerException);
         }
         Assert.InRange(auto.Predict([100f]).Predictions[0], 199.8f, 200.2f);
     }

@@ -9,10 +9,12 @@ namespace TypedModels.Generator.Models;
 /// syntax or locations), so that an edit that leaves it equal leaves the emitted source cached.
 /// </remarks>
 [DebuggerDisplay("{Class.Name} ← {ModelPath}")]
+/// <param name="Embedded">The build embeds the model as the resource <c>TypedModels/{TargetPath}</c>, and the default constructor loads it from there.</param>
 internal sealed record ClientSpec(
     ClassSpec Class,
     string ModelPath,
     string TargetPath,
+    bool Embedded,
     ModelDocs Docs,
     EquatableArray<SymbolSpec> Symbols,
     EquatableArray<TensorSpec> Inputs,

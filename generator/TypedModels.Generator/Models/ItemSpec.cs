@@ -10,6 +10,7 @@ internal sealed record ItemSpec(
     string? ClassName,
     string? Namespace,
     EquatableArray<string>? Outputs,
+    bool Embed,
     LocationInfo? Location,
     ModelSignature? Signature,
     SignatureError? Error);

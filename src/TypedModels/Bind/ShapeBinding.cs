@@ -68,6 +68,9 @@ public sealed unsafe class ShapeBinding : IDisposable
 
     internal bool Matches(ReadOnlySpan<long> symbols) => symbols.SequenceEqual(_symbols);
 
+    /// <summary>The runner's clock at this shape's last use, for least-recently-used eviction.</summary>
+    internal long LastUsed { get; set; }
+
     /// <summary>The buffer of input <paramref name="index"/>, to be filled before a run.</summary>
     public Span<T> Input<T>(int index) where T : unmanaged => _inputs[index]!.AsSpan<T>();
 

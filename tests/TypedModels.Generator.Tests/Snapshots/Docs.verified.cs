@@ -46,18 +46,41 @@ namespace App
         private readonly global::TypedModels.Run.ModelRunner _runner;
 
         /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory.</summary>
-        public NumberModel() : this(global::TypedModels.Run.ModelRunner.DefaultModelPath(ModelPath), null) { }
+        public NumberModel() : this(DefaultSession(null), ownsSession: true) { }
 
         /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory, with <paramref name="options"/>.</summary>
-        public NumberModel(global::TypedModels.TypedModelOptions options) : this(global::TypedModels.Run.ModelRunner.DefaultModelPath(ModelPath), options) { }
+        public NumberModel(global::TypedModels.TypedModelOptions options) : this(DefaultSession(options), ownsSession: true) { }
 
         /// <summary>Loads the model from <paramref name="modelPath"/>; it must have the signature this client was compiled against.</summary>
         /// <exception cref="global::System.IO.FileNotFoundException">There is no file at <paramref name="modelPath"/>.</exception>
         /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
-        public NumberModel(string modelPath, global::TypedModels.TypedModelOptions? options = null)
+        /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
+        public NumberModel(string modelPath, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, modelPath, options), ownsSession: true) { }
+
+        /// <summary>Loads the model from its bytes.</summary>
+        public NumberModel(byte[] model, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, model, options), ownsSession: true) { }
+
+        /// <summary>Runs on <paramref name="session"/>, shared with other clients; the caller keeps it and disposes it after them.</summary>
+        public NumberModel(global::TypedModels.Load.ModelSession session) : this(session, ownsSession: false) { }
+
+        private NumberModel(global::TypedModels.Load.ModelSession session, bool ownsSession)
         {
-            _runner = new global::TypedModels.Run.ModelRunner(Descriptor, modelPath, options);
+            if (!ReferenceEquals(session.Descriptor, Descriptor))
+                throw new global::System.ArgumentException("The session was not loaded for NumberModel: load it with NumberModel.Descriptor.", nameof(session));
+            _runner = new global::TypedModels.Run.ModelRunner(session, ownsSession);
         }
+
+        /// <summary>Loads the model from <paramref name="stream"/>, read to its end.</summary>
+        public static NumberModel FromStream(global::System.IO.Stream stream, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.Load(Descriptor, stream, options), ownsSession: true);
+
+        /// <summary>Loads the model embedded in <paramref name="assembly"/> as the manifest resource <paramref name="resourceName"/>.</summary>
+        public static NumberModel FromResource(global::System.Reflection.Assembly assembly, string resourceName, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);
+
+        /// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>
+        public static global::TypedModels.Run.ModelPool<NumberModel> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(DefaultSession(options), static session => new NumberModel(session));
+
+        private static global::TypedModels.Load.ModelSession DefaultSession(global::TypedModels.TypedModelOptions? options) =>
+            global::TypedModels.Load.ModelSession.Load(Descriptor, global::TypedModels.Run.ModelRunner.DefaultModelPath(ModelPath), options);
 
         /// <summary>The execution provider the session runs on, and why it was chosen.</summary>
         public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;
@@ -67,6 +90,8 @@ namespace App
         /// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>
         /// <exception cref="global::System.ArgumentException">An input's length does not fit its shape; thrown before any native call.</exception>
         /// <exception cref="global::System.ObjectDisposedException">The client was disposed.</exception>
+        /// <exception cref="global::System.InvalidOperationException">Another thread is in a call on this instance.</exception>
+        /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime failed while running; the instance stays usable.</exception>
         public Result Predict(global::System.ReadOnlySpan<float> number)
         {
             var __binding = _runner.Bind(stackalloc int[] { number.Length });

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using TypedModels.Load;
+
+namespace TypedModels.Run;
+
+/// <summary>
+/// A thread-safe pool of clients for servers: every client runs on the pool's one <see cref="ModelSession"/> (the
+/// model is loaded once; sessions are thread-safe for runs), each with its own pre-bound buffers. Rent a client for
+/// a call, or a sequence of calls on one thread, and dispose the lease to give it back:
+/// <code>using var lease = pool.Rent(); var result = lease.Model.Predict(input);</code>
+/// Renting and returning take a short lock and allocate nothing once the pool has as many clients as threads use it.
+/// </summary>
+public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDisposable
+{
+    private readonly ModelSession _session;
+    private readonly Func<ModelSession, TModel> _create;
+    private readonly object _gate = new();
+    private readonly List<TModel> _all = new();
+    private TModel[] _free = new TModel[Math.Max(4, Environment.ProcessorCount)];
+    private int _freeCount;
+    private bool _disposed;
+
+    /// <summary>Creates clients with <paramref name="create"/> on <paramref name="session"/>, which the pool takes ownership of.</summary>
+    public ModelPool(ModelSession session, Func<ModelSession, TModel> create)
+    {
+        _session = session;
+        _create = create;
+    }
+
+    /// <summary>The execution provider the shared session runs on, and why.</summary>
+    public ExecutionProviderInfo ExecutionProvider => _session.ExecutionProvider;
+
+    /// <summary>How many clients the pool has created.</summary>
+    public int Created
+    {
+        get
+        {
+            lock (_gate)
+                return _all.Count;
+        }
+    }
+
+    /// <summary>A client for this thread's exclusive use until the lease is disposed.</summary>
+    public Lease Rent()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_freeCount > 0)
+            {
+                var model = _free[--_freeCount];
+                _free[_freeCount] = null!;
+                return new Lease(this, model);
+            }
+        }
+        var created = _create(_session);
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                created.Dispose();
+                throw new ObjectDisposedException(GetType().FullName);
+            }
+            _all.Add(created);
+        }
+        return new Lease(this, created);
+    }
+
+    private void Return(TModel model)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            if (_freeCount == _free.Length)
+                Array.Resize(ref _free, _free.Length * 2);
+            _free[_freeCount++] = model;
+        }
+    }
+
+    /// <summary>Disposes every client the pool created, then the shared session. Leases still out must not be used.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+        }
+        foreach (var model in _all)
+            model.Dispose();
+        _session.Dispose();
+    }
+
+    /// <summary>A rented client; disposing the lease returns it to the pool.</summary>
+    public readonly struct Lease : IDisposable
+    {
+        private readonly ModelPool<TModel> _pool;
+
+        internal Lease(ModelPool<TModel> pool, TModel model)
+        {
+            _pool = pool;
+            Model = model;
+        }
+
+        /// <summary>The client, for this thread only while the lease is held.</summary>
+        public TModel Model { get; }
+
+        /// <summary>Returns the client to the pool.</summary>
+        public void Dispose() => _pool?.Return(Model);
+    }
+}
