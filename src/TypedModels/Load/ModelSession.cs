@@ -137,7 +137,9 @@ public sealed class ModelSession : IDisposable
             }
             catch (DllNotFoundException e)
             {
-                return " (" + e.Message + ")";
+                // .NET's message ends with the loader's own line, e.g. "libcublasLt.so.13: cannot open shared object file".
+                var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                return " (" + lines[^1] + ")";
             }
         }
         return "";

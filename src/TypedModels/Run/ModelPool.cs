@@ -63,6 +63,9 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
                 throw new ObjectDisposedException(GetType().FullName);
             }
             _all.Add(created);
+            // Room for every client to come back, made now: returning must never allocate.
+            if (_free.Length < _all.Count)
+                Array.Resize(ref _free, Math.Max(_all.Count, _free.Length * 2));
         }
         return new Lease(this, created);
     }
@@ -71,11 +74,8 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
     {
         lock (_gate)
         {
-            if (_disposed)
-                return;
-            if (_freeCount == _free.Length)
-                Array.Resize(ref _free, _free.Length * 2);
-            _free[_freeCount++] = model;
+            if (!_disposed)
+                _free[_freeCount++] = model;
         }
     }
 
