@@ -1,7 +1,6 @@
 extern alias buildstep;
 
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using TypedModels.SeedModel;
@@ -91,38 +90,12 @@ public sealed class BuildStepTests : IDisposable
           <ItemGroup>
             <TypedModel Include="models/number.onnx" Outputs="{outputs}" />
           </ItemGroup>
-          <Import Project="{Path.Combine(RepoRoot, "generator", "build", "TypedModels.InRepo.targets")}" />
+          <Import Project="{Path.Combine(TestHelpers.RepoRoot, "generator", "build", "TypedModels.InRepo.targets")}" />
         </Project>
         """);
 
     private (int ExitCode, string Output) Build() => Run("build", "-v:d", "-p:UseSharedCompilation=false");
 
-    private (int ExitCode, string Output) Run(string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [command, .. arguments, "-p:Configuration=" + Configuration, "-nodeReuse:false"])
-        {
-            WorkingDirectory = _root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + stderr.Result);
-    }
-
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (!File.Exists(Path.Combine(dir.FullName, "TypedModels.sln")))
-                dir = dir.Parent ?? throw new InvalidOperationException("TypedModels.sln not found above " + AppContext.BaseDirectory);
-            return dir.FullName;
-        }
-    }
-
-    // Build the referenced projects in the configuration the tests were built in, so nothing is rebuilt.
-    private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+    private (int ExitCode, string Output) Run(string command, params string[] arguments) =>
+        TestHelpers.Dotnet(_root, [command, .. arguments, "-p:Configuration=" + TestHelpers.Configuration, "-nodeReuse:false"]);
 }

@@ -155,7 +155,7 @@ public class SileroTests(ITestOutputHelper output)
     /// <summary>The path of <paramref name="file"/> from the package's <c>dist/</c>, fetched once into <c>tests/.cache/</c>.</summary>
     internal static string Model(string file)
     {
-        string cache = Path.Combine(RepoRoot, "tests", ".cache", "vad-web");
+        string cache = Path.Combine(TestHelpers.RepoRoot, "tests", ".cache", "vad-web");
         string path = Path.Combine(cache, "package", "dist", file);
         if (File.Exists(path))
             return path;
@@ -176,16 +176,5 @@ public class SileroTests(ITestOutputHelper output)
             TarFile.ExtractToDirectory(gzip, cache, overwriteFiles: true);
         Assert.True(File.Exists(path), $"{Package} has no dist/{file}");
         return path;
-    }
-
-    internal static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (!File.Exists(Path.Combine(dir.FullName, "TypedModels.sln")))
-                dir = dir.Parent ?? throw new InvalidOperationException("TypedModels.sln not found above " + AppContext.BaseDirectory);
-            return dir.FullName;
-        }
     }
 }

@@ -94,6 +94,38 @@ internal static class TestHelpers
             Assert.Fail(string.Join("\n", problems));
     }
 
+    /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/> in <paramref name="directory"/>; returns its exit code and output.</summary>
+    public static (int ExitCode, string Output) Dotnet(string directory, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", arguments)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output + stderr.Result);
+    }
+
+    /// <summary>The repository's root: the folder above the tests that holds TypedModels.sln.</summary>
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (!File.Exists(Path.Combine(dir.FullName, "TypedModels.sln")))
+                dir = dir.Parent ?? throw new InvalidOperationException("TypedModels.sln not found above " + AppContext.BaseDirectory);
+            return dir.FullName;
+        }
+    }
+
+    /// <summary>The configuration these tests were built in, so that nested builds and packs find the same outputs.</summary>
+    public static string Configuration =>
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+
     public sealed record ModelItem(InMemoryText Text, Dictionary<string, string> Metadata);
 
     public sealed class InMemoryText(string path, string text) : AdditionalText

@@ -116,6 +116,12 @@ public sealed class ModelSession : IDisposable
         {
             throw new TypedModelException(descriptor.Name, cuda ? "CUDA could not be created" + MissingLibrary() : "ONNX Runtime could not load the model", e);
         }
+        catch (EntryPointNotFoundException e) when (cuda)
+        {
+            // The CPU-only native library has no CUDA entry point at all.
+            throw new TypedModelException(descriptor.Name,
+                "CUDA could not be created: the ONNX Runtime native library in use was built without it (reference Microsoft.ML.OnnxRuntime.Gpu.Linux or .Gpu.Windows)", e);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,111 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+using static TypedModels.Generator.Tests.TestHelpers;
+
+namespace TypedModels.Generator.Tests;
+
+/// <summary>
+/// The TypedModels package as a user meets it: packed into a local feed, referenced by a fresh console project
+/// outside this repository with one PackageReference and one TypedModel item, built, run, published with Native AOT.
+/// </summary>
+public sealed class PackageTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "typedmodels-consumer-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public void Fresh_project_builds_and_runs_and_a_misspelled_output_fails_on_its_line()
+    {
+        string project = CreateConsumer(outputs: "");
+        output.WriteLine(File.ReadAllText(project));
+
+        var run = Dotnet(_root, "run", "-nodeReuse:false");
+        Assert.True(run.ExitCode == 0, run.Output);
+        AssertPredictions(run.Output);
+
+        CreateConsumer(outputs: "predictionz");
+        var build = Dotnet(_root, "build", "-nodeReuse:false");
+        output.WriteLine(build.Output);
+        Assert.NotEqual(0, build.ExitCode);
+        // Line 8 of the project, at the Include value (1-based, as MSBuild prints them).
+        Assert.Contains($"{project}(8,26): error TM0001: Model 'number.onnx' has no output named 'predictionz'; its outputs are: hidden, predictions", build.Output);
+    }
+
+    [Fact]
+    public void Native_aot_publish_runs_and_warns_about_nothing_of_ours()
+    {
+        CreateConsumer(outputs: "");
+        string publish = Path.Combine(_root, "aot");
+
+        var result = Dotnet(_root, "publish", "-r", "linux-x64", "-p:PublishAot=true", "-o", publish, "-nodeReuse:false");
+        Assert.True(result.ExitCode == 0, result.Output);
+        var ours = result.Output.Split('\n').Where(l => l.Contains("warning") && (l.Contains("TypedModels") || l.Contains("NumberModel") || l.Contains(".g.cs"))).ToList();
+        Assert.True(ours.Count == 0, string.Join("\n", ours));
+
+        var binary = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Path.Combine(publish, "Consumer")) { RedirectStandardOutput = true, WorkingDirectory = _root })!;
+        string printed = binary.StandardOutput.ReadToEnd();
+        binary.WaitForExit();
+        Assert.Equal(0, binary.ExitCode);
+        AssertPredictions(printed);
+    }
+
+    private static void AssertPredictions(string printed)
+    {
+        var predictions = Regex.Matches(printed, @"^(\d+) -> ([\d.]+)$", RegexOptions.Multiline);
+        Assert.Equal(10, predictions.Count);
+        foreach (Match m in predictions)
+        {
+            float n = float.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(float.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 2 * n * 0.999f, 2 * n * 1.001f);
+        }
+    }
+
+    /// <summary>Packs TypedModels under a version of its own into a feed, and writes a console project that uses it.</summary>
+    private string CreateConsumer(string outputs)
+    {
+        string feed = Path.Combine(_root, "feed");
+        string version = "0.0.0-test." + Path.GetFileName(_root)[^12..];
+        if (!Directory.Exists(feed))
+        {
+            // --no-build: pack what the solution's build made, without touching the projects under test.
+            var pack = Dotnet(RepoRoot, "pack", Path.Combine("src", "TypedModels.Package"), "--no-build", "-c", Configuration,
+                "-o", feed, "-p:PackageVersion=" + version, "-nodeReuse:false");
+            Assert.True(pack.ExitCode == 0, pack.Output);
+            File.Copy(SeedModelPath, Path.Combine(_root, "number.onnx"));
+        }
+        File.WriteAllText(Path.Combine(_root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="typedmodels-test" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        string project = Path.Combine(_root, "Consumer.csproj");
+        File.WriteAllText(project, $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="TypedModels" Version="{version}" />
+                <TypedModel Include="number.onnx" Outputs="{outputs}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_root, "Program.cs"), """
+            using var model = new Consumer.NumberModel();
+            for (int n = 100; n < 110; n++)
+                System.Console.WriteLine($"{n} -> {model.Predict([n]).Predictions[0].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            """);
+        return project;
+    }
+}
