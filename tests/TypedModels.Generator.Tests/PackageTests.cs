@@ -43,6 +43,10 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
     {
         CreateConsumer(outputs: "");
         string publish = Path.Combine(_root, "aot");
+        // The AOT linker needs a C toolchain and zlib: the project's script installs what is missing.
+        var prerequisites = System.Diagnostics.Process.Start("bash", [Path.Combine(RepoRoot, "scripts", "install-aot-prerequisites.sh")])!;
+        prerequisites.WaitForExit();
+        Assert.True(prerequisites.ExitCode == 0, "scripts/install-aot-prerequisites.sh failed");
 
         var result = Dotnet(_root, "publish", "-r", "linux-x64", "-p:PublishAot=true", "-o", publish, "-nodeReuse:false");
         Assert.True(result.ExitCode == 0, result.Output);
