@@ -203,7 +203,8 @@ public sealed partial class TypedModelGenerator
                 for (int i = 0; i < client.Inputs.Count; i++)
                     w.WriteLine(CopyIn(client.Inputs[i], i));
                 w.WriteLine("_runner.Run(__binding);");
-                w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
+                w.WriteLine(client.Outputs.Count == 0 ? "return default;" :
+                    $"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
             }
         }
 
@@ -233,11 +234,15 @@ public sealed partial class TypedModelGenerator
                 string View(TensorSpec o) => $"{TensorView}<{o.ElementType.ClrType}>";
                 string Local(TensorSpec o) => Identifiers.Escape(char.ToLowerInvariant(o.Identifier[0]) + o.Identifier.Substring(1));
 
-                w.WriteLine($"internal Result({string.Join(", ", outputs.Select(o => $"{View(o)} {Local(o)}"))})");
-                w.WriteLine("{");
-                foreach (var o in outputs)
-                    w.WriteLine($"    {o.Identifier} = {Local(o)};");
-                w.WriteLine("}");
+                // A model whose every output is unsupported leaves an empty result (and structs take no parameterless internal constructor).
+                if (outputs.Count > 0)
+                {
+                    w.WriteLine($"internal Result({string.Join(", ", outputs.Select(o => $"{View(o)} {Local(o)}"))})");
+                    w.WriteLine("{");
+                    foreach (var o in outputs)
+                        w.WriteLine($"    {o.Identifier} = {Local(o)};");
+                    w.WriteLine("}");
+                }
                 foreach (var o in outputs)
                 {
                     w.WriteLine();

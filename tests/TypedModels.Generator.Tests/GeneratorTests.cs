@@ -227,6 +227,19 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void A_model_whose_every_output_is_unsupported_still_compiles()
+    {
+        // Found by the fuzz test: an empty Result once had a parameterless internal constructor (CS8958).
+        const string text = "typedmodels-signature\t1\nir_version\t8\n" +
+            "input\tx\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
+            "output\tz\tMap\t\t*\tmap(int64,tensor(float))\t\n";
+        var (run, output) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
+
+        Assert.Equal("TM0006", Assert.Single(run.Diagnostics).Id);
+        AssertCompiles(output);
+    }
+
+    [Fact]
     public void Symbolic_dims_no_input_determines_become_parameters()
     {
         // [batch, seq] alone cannot be split; "seq" is fixed by the second input, then "batch" follows from the first.
