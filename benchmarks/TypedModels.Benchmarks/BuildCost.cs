@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+using TypedModels.SeedModel;
+using TypedModels.Testing;
+
+namespace TypedModels.Benchmarks;
+
+/// <summary>
+/// What the build pays per model: the build step's signature read, and the generator's run on the signature it wrote,
+/// for models of growing size (generated on the fly as sparse files, never committed), and the generator's run for a
+/// project with many models. Medians of repeated cold runs.
+/// </summary>
+internal static class BuildCost
+{
+    public sealed record Row(string Model, long Bytes, double ReadMs, double GenerateMs);
+
+    public sealed record Result(List<Row> Rows, List<string> ManyModels, double ManyModelsMs);
+
+    /// <param name="sizes">Extra weight bytes per model; 0 is the 1 KB seed model itself.</param>
+    public static Result Measure(long[] sizes, int repeats, int manyModels)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "typedmodels-buildcost-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var rows = new List<Row>();
+            string seed = Path.Combine(AppContext.BaseDirectory, NumberModel.ModelPath);
+            foreach (long size in sizes)
+            {
+                string path = seed;
+                if (size > 0)
+                {
+                    path = Path.Combine(folder, $"model-{size}.onnx");
+                    LargeModelWriter.Write(path, size);
+                }
+                string text = TypedModels.Build.ReadModelSignatures.SignatureFor(path);
+                double read = Median(repeats, () => TypedModels.Build.ReadModelSignatures.SignatureFor(path));
+                double generate = Median(repeats, () => Generate(GeneratorHost.Item(text)));
+                rows.Add(new Row(size == 0 ? "seed (number.onnx)" : $"{size >> 20} MB of weights", new FileInfo(path).Length, read, generate));
+            }
+
+            string signature = TypedModels.Build.ReadModelSignatures.SignatureFor(seed);
+            var items = Enumerable.Range(0, manyModels).Select(i => GeneratorHost.Item(signature, modelPath: $"models/model{i}.onnx")).ToArray();
+            var names = new List<string>();
+            double many = Median(Math.Max(3, repeats / 4), () => names = Generate(items));
+            return new Result(rows, names, many);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static List<string> Generate(params GeneratorHost.ModelItem[] items)
+    {
+        var compilation = CSharpCompilation.Create("App");
+        var run = GeneratorHost.Driver(items).RunGenerators(compilation).GetRunResult();
+        if (run.Diagnostics.Length > 0 || run.GeneratedTrees.Length != items.Length)
+            throw new InvalidOperationException("the generator did not produce one client per model: " + string.Join("; ", run.Diagnostics));
+        return run.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).ToList();
+    }
+
+    private static double Median(int repeats, Action action)
+    {
+        action(); // warm: JIT, file cache
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            action();
+            times[i] = watch.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[repeats / 2];
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.Diagnostics;
+
+namespace TypedModels.Benchmarks;
+
+/// <summary>
+/// The latency distribution of sequential batch-1 calls, the generated client against the raw OrtIoBinding floor,
+/// in blocks that alternate between the two in one process, so that a change of machine speed hits both alike.
+/// </summary>
+internal static class Latency
+{
+    public sealed record Distribution(double P50, double P99, double P999, double Max, int Gen0, int Gen1, int Gen2);
+
+    public static (Distribution Typed, Distribution Raw) Measure(int calls, int block)
+    {
+        var protocols = new SeedProtocols { Batch = 1 };
+        protocols.Setup();
+        try
+        {
+            for (int i = 0; i < 10_000; i++)
+                _ = protocols.Typed() + protocols.RawIoBinding();
+            var typed = new long[calls];
+            var raw = new long[calls];
+            var gcTyped = new int[3];
+            var gcRaw = new int[3];
+            for (int start = 0; start < calls; start += block)
+            {
+                int end = Math.Min(calls, start + block);
+                Run(typed, start, end, gcTyped, () => protocols.Typed());
+                Run(raw, start, end, gcRaw, () => protocols.RawIoBinding());
+            }
+            return (Summarize(typed, gcTyped), Summarize(raw, gcRaw));
+        }
+        finally
+        {
+            protocols.Cleanup();
+        }
+    }
+
+    private static void Run(long[] ticks, int start, int end, int[] collections, Func<float> call)
+    {
+        int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+        for (int i = start; i < end; i++)
+        {
+            long before = Stopwatch.GetTimestamp();
+            call();
+            ticks[i] = Stopwatch.GetTimestamp() - before;
+        }
+        collections[0] += GC.CollectionCount(0) - g0;
+        collections[1] += GC.CollectionCount(1) - g1;
+        collections[2] += GC.CollectionCount(2) - g2;
+    }
+
+    private static Distribution Summarize(long[] ticks, int[] collections)
+    {
+        Array.Sort(ticks);
+        double Micros(double q) => ticks[(int)Math.Min(ticks.Length - 1, q * ticks.Length)] * 1e6 / Stopwatch.Frequency;
+        return new(Micros(0.5), Micros(0.99), Micros(0.999), Micros(1), collections[0], collections[1], collections[2]);
+    }
+}

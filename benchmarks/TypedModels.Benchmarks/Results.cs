@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Microsoft.ML.OnnxRuntime;
+
+namespace TypedModels.Benchmarks;
+
+/// <summary>Runs every measurement and writes RESULTS.md: tables, the machine, the command, and the ratios that matter.</summary>
+internal static class Results
+{
+    private const string Command = "dotnet run -c Release --project benchmarks/TypedModels.Benchmarks";
+
+    public static string Measure(TextWriter log)
+    {
+        // In process: these machines change speed state from one process to the next, so every path is measured in
+        // this one process; BenchmarkDotNet's default of a process per benchmark would put them in different states.
+        var config = ManualConfig.CreateMinimumViable()
+            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10))
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .WithOptions(ConfigOptions.DisableLogFile);
+        var seed = BenchmarkRunner.Run<SeedProtocols>(config);
+        var silero = BenchmarkRunner.Run<SileroProtocols>(config);
+        log.WriteLine("latency …");
+        var (typed, raw) = Latency.Measure(calls: 1_000_000, block: 10_000);
+        log.WriteLine("build cost …");
+        var cost = BuildCost.Measure(sizes: [0, 100L << 20, 1L << 30], repeats: 21, manyModels: 100);
+
+        var md = new StringBuilder();
+        md.AppendLine("# Benchmarks");
+        md.AppendLine();
+        md.AppendLine($"Regenerate with `{Command}` (about ten minutes); CI runs every benchmark briefly with `-- --smoke`.");
+        md.AppendLine();
+        md.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        md.AppendLine($"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}");
+        md.AppendLine($"- .NET {Environment.Version}, ONNX Runtime {OrtEnv.Instance().GetVersionString()} (CPU execution provider), BenchmarkDotNet in-process, 3 warm-up and 10 measured iterations");
+        md.AppendLine("- Every ONNX Runtime path uses the same session options: defaults with every graph optimisation.");
+        md.AppendLine();
+
+        md.AppendLine("## The seed's protocols and every peer (seed model, CPU)");
+        md.AppendLine();
+        md.AppendLine("Mean time per call (a call predicts `Batch` numbers) and managed bytes allocated per call.");
+        md.AppendLine();
+        var batches = new[] { 1, 64, 1024 };
+        var methods = seed.Reports.Select(r => Name(r)).Distinct().ToList();
+        md.AppendLine("| protocol | " + string.Join(" | ", batches.Select(b => $"batch {b}")) + " | allocated (batch 1) |");
+        md.AppendLine("|---|" + string.Concat(batches.Select(_ => "---|")) + "---|");
+        foreach (var method in methods)
+        {
+            md.Append($"| {method} |");
+            foreach (int b in batches)
+                md.Append($" {Time(Find(seed, method, b))} |");
+            md.AppendLine($" {Bytes(Find(seed, method, 1))} |");
+        }
+        md.AppendLine();
+        md.AppendLine("The seed's own figures, measured elsewhere (TensorFlow on an NVIDIA RTX 2080 Ti, batch 1), for reference only:");
+        md.AppendLine("vanilla `Estimator.predict` 115.2 ms; FastPredict 0.352 ms; faster predict 0.238 ms; SavedModel + predictor 0.178 ms.");
+        md.AppendLine();
+
+        md.AppendLine("### Ratios that matter (same run)");
+        md.AppendLine();
+        md.AppendLine("| batch | typed ÷ raw floor (target ≤ 1.05) | typed ÷ NamedOnnxValue | typed ÷ OrtValue API | typed ÷ ML.NET | typed ÷ new session | typed ÷ hand-written C# | typed bytes/call (target 0) |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (int b in batches)
+        {
+            double t = Mean(Find(seed, "generated NumberModel", b));
+            string R(string peer) => (t / Mean(Find(seed, peer, b))).ToString("F3", CultureInfo.InvariantCulture);
+            md.AppendLine($"| {b} | {R("raw OrtIoBinding floor")} | {R("kept-alive, NamedOnnxValue")} | {R("kept-alive, OrtValue API")} | {R("ML.NET PredictionEngine")} | {R("new session per call")} | {R("hand-written C#")} | {Bytes(Find(seed, "generated NumberModel", b))} |");
+        }
+        md.AppendLine();
+
+        md.AppendLine("## A real model: silero VAD v5, one 512-sample chunk");
+        md.AppendLine();
+        md.AppendLine("| path | mean | allocated |");
+        md.AppendLine("|---|---|---|");
+        foreach (var report in silero.Reports)
+            md.AppendLine($"| {Name(report)} | {Time(report)} | {Bytes(report)} |");
+        md.AppendLine();
+        md.AppendLine($"Typed ÷ raw floor: {(Mean(silero.Reports.Single(r => Name(r).StartsWith("generated"))) / Mean(silero.Reports.Single(r => Name(r).StartsWith("raw")))).ToString("F3", CultureInfo.InvariantCulture)}.");
+        md.AppendLine();
+
+        md.AppendLine("## Latency distribution (seed model, batch 1, 1,000,000 sequential calls each)");
+        md.AppendLine();
+        md.AppendLine("Blocks of 10,000 calls alternate between the two paths in one process; each call timed with `Stopwatch`.");
+        md.AppendLine();
+        md.AppendLine("| path | p50 | p99 | p99.9 | max | GCs (gen 0/1/2) |");
+        md.AppendLine("|---|---|---|---|---|---|");
+        foreach (var (name, d) in new[] { ("generated NumberModel", typed), ("raw OrtIoBinding floor", raw) })
+            md.AppendLine($"| {name} | {d.P50:F2} µs | {d.P99:F2} µs | {d.P999:F2} µs | {d.Max:F1} µs | {d.Gen0}/{d.Gen1}/{d.Gen2} |");
+        md.AppendLine();
+
+        md.AppendLine("## The build's cost per model");
+        md.AppendLine();
+        md.AppendLine("Medians of 21 cold runs. Models beyond the seed are the seed plus one initializer of the given size, written as sparse files.");
+        md.AppendLine();
+        md.AppendLine("| model | file size | signature read (build step) | generator run (one model) |");
+        md.AppendLine("|---|---|---|---|");
+        foreach (var row in cost.Rows)
+            md.AppendLine($"| {row.Model} | {Size(row.Bytes)} | {row.ReadMs:F3} ms | {row.GenerateMs:F2} ms |");
+        md.AppendLine();
+        md.AppendLine($"A project with {cost.ManyModels.Count} models: one cold generator run takes {cost.ManyModelsMs:F1} ms.");
+        return md.ToString();
+    }
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (!File.Exists(Path.Combine(dir.FullName, "TypedModels.sln")))
+                dir = dir.Parent ?? throw new InvalidOperationException("TypedModels.sln not found above " + AppContext.BaseDirectory);
+            return dir.FullName;
+        }
+    }
+
+    private static string Name(BenchmarkReport report) => report.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\'');
+
+    private static BenchmarkReport Find(Summary summary, string method, int batch) =>
+        summary.Reports.Single(r => Name(r) == method && Convert.ToInt32(r.BenchmarkCase.Parameters["Batch"], CultureInfo.InvariantCulture) == batch);
+
+    private static double Mean(BenchmarkReport report) => report.ResultStatistics?.Mean ?? double.NaN;
+
+    private static string Time(BenchmarkReport report)
+    {
+        double ns = Mean(report);
+        return ns >= 1e6 ? $"{ns / 1e6:F3} ms" : ns >= 1e3 ? $"{ns / 1e3:F2} µs" : $"{ns:F1} ns";
+    }
+
+    private static string Bytes(BenchmarkReport report) =>
+        report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) is long bytes ? $"{bytes} B" : "?";
+
+    private static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):F0} MB" : $"{bytes} B";
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+
+namespace TypedModels.Benchmarks;
+
+/// <summary>
+/// CI's quick mode: every benchmark of every class, for every parameter value, set up, called a few times, checked
+/// for a finite result and cleaned up; then the latency and build-cost measurements at a small size.
+/// </summary>
+internal static class Smoke
+{
+    public static void Run(TextWriter output)
+    {
+        foreach (var type in new[] { typeof(SeedProtocols), typeof(SileroProtocols) })
+        {
+            var parameters = type.GetProperties().Where(p => p.GetCustomAttribute<ParamsAttribute>() is not null).ToList();
+            var values = parameters.Count == 0 ? [null] : parameters[0].GetCustomAttribute<ParamsAttribute>()!.Values;
+            foreach (var value in values)
+            {
+                var instance = Activator.CreateInstance(type)!;
+                if (value is not null)
+                    parameters[0].SetValue(instance, value);
+                Call<GlobalSetupAttribute>(instance);
+                foreach (var method in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null))
+                {
+                    for (int i = 0; i < 3; i++)
+                    {
+                        float result = (float)method.Invoke(instance, null)!;
+                        if (!float.IsFinite(result))
+                            throw new InvalidOperationException($"{type.Name}.{method.Name}({value}) returned {result}");
+                    }
+                    output.WriteLine($"ok {type.Name}.{method.Name}{(value is null ? "" : $" ({parameters[0].Name}={value})")}");
+                }
+                Call<GlobalCleanupAttribute>(instance);
+            }
+        }
+        var latency = Latency.Measure(calls: 20_000, block: 1_000);
+        output.WriteLine($"ok latency: typed p50 {latency.Typed.P50:F2} µs, raw p50 {latency.Raw.P50:F2} µs");
+        var cost = BuildCost.Measure(sizes: [0, 10L << 20], repeats: 3, manyModels: 10);
+        output.WriteLine($"ok build cost: {cost.Rows.Count} sizes, {cost.ManyModels.Count} models in {cost.ManyModelsMs:F1} ms");
+        output.WriteLine("smoke: all benchmarks ran");
+    }
+
+    private static void Call<T>(object instance) where T : Attribute
+    {
+        foreach (var method in instance.GetType().GetMethods().Where(m => m.GetCustomAttribute<T>() is not null))
+            method.Invoke(instance, null);
+    }
+}
