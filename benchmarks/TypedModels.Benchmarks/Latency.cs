@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 
 namespace TypedModels.Benchmarks;
 
@@ -9,11 +10,11 @@ namespace TypedModels.Benchmarks;
 /// </summary>
 internal static class Latency
 {
-    public sealed record Distribution(double P50, double P99, double P999, double Max, int Gen0, int Gen1, int Gen2);
+    public sealed record Distribution(double Mean, double P50, double P99, double P999, double Max, int Gen0, int Gen1, int Gen2);
 
-    public static (Distribution Typed, Distribution Raw) Measure(int calls, int block)
+    public static (Distribution Typed, Distribution Raw) Measure(int calls, int block, int batch = 1)
     {
-        var protocols = new SeedProtocols { Batch = 1 };
+        var protocols = new SeedProtocols { Batch = batch };
         protocols.Setup();
         try
         {
@@ -53,8 +54,9 @@ internal static class Latency
 
     private static Distribution Summarize(long[] ticks, int[] collections)
     {
+        double mean = ticks.Average() * 1e6 / Stopwatch.Frequency;
         Array.Sort(ticks);
         double Micros(double q) => ticks[(int)Math.Min(ticks.Length - 1, q * ticks.Length)] * 1e6 / Stopwatch.Frequency;
-        return new(Micros(0.5), Micros(0.99), Micros(0.999), Micros(1), collections[0], collections[1], collections[2]);
+        return new(mean, Micros(0.5), Micros(0.99), Micros(0.999), Micros(1), collections[0], collections[1], collections[2]);
     }
 }
