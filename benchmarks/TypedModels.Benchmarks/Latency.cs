@@ -18,24 +18,44 @@ internal static class Latency
         protocols.Setup();
         try
         {
-            for (int i = 0; i < 10_000; i++)
-                _ = protocols.Typed() + protocols.RawIoBinding();
-            var typed = new long[calls];
-            var raw = new long[calls];
-            var gcTyped = new int[3];
-            var gcRaw = new int[3];
-            for (int start = 0; start < calls; start += block)
-            {
-                int end = Math.Min(calls, start + block);
-                Run(typed, start, end, gcTyped, () => protocols.Typed());
-                Run(raw, start, end, gcRaw, () => protocols.RawIoBinding());
-            }
-            return (Summarize(typed, gcTyped), Summarize(raw, gcRaw));
+            return Interleave(protocols.Typed, protocols.RawIoBinding, calls, block);
         }
         finally
         {
             protocols.Cleanup();
         }
+    }
+
+    /// <summary>The same comparison for silero VAD v5.</summary>
+    public static (Distribution Typed, Distribution Raw) MeasureSilero(int calls, int block)
+    {
+        var protocols = new SileroProtocols();
+        protocols.Setup();
+        try
+        {
+            return Interleave(protocols.Typed, protocols.RawIoBinding, calls, block);
+        }
+        finally
+        {
+            protocols.Cleanup();
+        }
+    }
+
+    private static (Distribution Typed, Distribution Raw) Interleave(Func<float> typedCall, Func<float> rawCall, int calls, int block)
+    {
+        for (int i = 0; i < Math.Min(10_000, calls); i++)
+            _ = typedCall() + rawCall();
+        var typed = new long[calls];
+        var raw = new long[calls];
+        var gcTyped = new int[3];
+        var gcRaw = new int[3];
+        for (int start = 0; start < calls; start += block)
+        {
+            int end = Math.Min(calls, start + block);
+            Run(typed, start, end, gcTyped, typedCall);
+            Run(raw, start, end, gcRaw, rawCall);
+        }
+        return (Summarize(typed, gcTyped), Summarize(raw, gcRaw));
     }
 
     private static void Run(long[] ticks, int start, int end, int[] collections, Func<float> call)

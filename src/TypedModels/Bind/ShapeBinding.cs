@@ -140,11 +140,16 @@ public sealed unsafe class ShapeBinding : IDisposable
                     _shapes[i] = shape;
                 }
                 value.GetTensorMutableRawData().CopyTo(buffer.Bytes);
-                _binding.BindOutput(tensor.Name, buffer.Value);
+                // While string outputs keep every run on this path, ONNX Runtime keeps allocating the dynamic outputs
+                // too, so that a shape that depends on the values never meets a buffer of the wrong size.
+                if (!HasStringOutputs)
+                    _binding.BindOutput(tensor.Name, buffer.Value);
             }
         }
         _collect = strings;
     }
+
+    private bool HasStringOutputs => Array.Exists(_descriptor.Outputs, o => o.ElementType == TensorElementType.String);
 
     /// <summary>The tensor's shape with this binding's symbol values; null if a dim is not known before running.</summary>
     private long[]? Resolve(TensorDescriptor tensor)
