@@ -84,17 +84,8 @@ internal static class TestHelpers
         return (process.ExitCode, output + stderr.Result);
     }
 
-    /// <summary>The repository's root: the folder above the tests that holds TypedModels.sln.</summary>
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (!File.Exists(Path.Combine(dir.FullName, "TypedModels.sln")))
-                dir = dir.Parent ?? throw new InvalidOperationException("TypedModels.sln not found above " + AppContext.BaseDirectory);
-            return dir.FullName;
-        }
-    }
+    /// <summary>The repository's root: the folder that holds TypedModels.sln.</summary>
+    public static string RepoRoot => TypedModels.Testing.Repository.Root;
 
     /// <summary>The configuration these tests were built in, so that nested builds and packs find the same outputs.</summary>
     public static string Configuration =>
