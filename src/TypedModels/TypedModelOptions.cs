@@ -42,6 +42,14 @@ public sealed record TypedModelOptions
     /// </summary>
     public int MaxCachedShapes { get; init; } = 16;
 
+    /// <summary>
+    /// Capture each input shape's run as a CUDA graph and replay it (ONNX Runtime's <c>enable_cuda_graph</c>): the
+    /// fixed per-call cost of launching kernels goes away. Needs CUDA, and outputs whose shapes follow from the
+    /// inputs' shapes (no string tensors, none known only after running); such models are refused at load. Has no
+    /// effect when Auto falls back to CPU.
+    /// </summary>
+    public bool CudaGraph { get; init; }
+
     /// <summary>The largest tensor, in elements, a call may ask for; larger inputs or implied outputs are refused before running.</summary>
     public long MaxElementsPerTensor { get; init; } = 1L << 28;
 }

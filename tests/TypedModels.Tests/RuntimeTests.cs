@@ -179,6 +179,37 @@ public class RuntimeTests(ITestOutputHelper output)
         Assert.Contains("The session was not loaded for NumberModel", error.Message);
     }
 
+    // --- CUDA graph capture ---
+
+    [Fact]
+    public void Cuda_graph_refuses_shapes_known_only_after_running_before_any_provider_is_tried()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new DimsModel(new TypedModelOptions { CudaGraph = true }));
+        Assert.Contains("DimsModel: CUDA graph capture needs fixed shapes on the device, but output 'where' [2, where.dim1] has a shape known only after running", error.Message);
+    }
+
+    [Fact]
+    public void Cuda_graph_predicts_the_same_on_whatever_provider_it_gets()
+    {
+        // On a machine with CUDA this runs the captured-graph path (device copies per shape); without, the CPU fallback.
+        using var reference = new NumberModel(Cpu);
+        using var model = new NumberModel(new TypedModelOptions { CudaGraph = true });
+        foreach (var batch in new[] { 1, 7, 1, 64 })
+        {
+            float[] numbers = Enumerable.Range(0, batch).Select(i => 100f + i).ToArray();
+            Assert.Equal(reference.Predict(numbers).Predictions.ToArray(), model.Predict(numbers).Predictions.ToArray(), new ToleranceComparer(1e-4f));
+        }
+        if (model.ExecutionProvider.Provider == ExecutionProviderPreference.Cpu)
+            Assert.Throws<TypedModelException>(() => new NumberModel(new TypedModelOptions { CudaGraph = true, ExecutionProvider = ExecutionProviderPreference.Cuda }));
+    }
+
+    private sealed class ToleranceComparer(float relative) : System.Collections.Generic.IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= relative * Math.Max(Math.Abs(x), Math.Abs(y));
+
+        public int GetHashCode(float value) => 0;
+    }
+
     // --- concurrency ---
 
     [Fact]

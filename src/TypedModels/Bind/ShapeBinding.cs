@@ -21,10 +21,12 @@ public sealed unsafe class ShapeBinding : IDisposable
     private readonly long[][] _shapes;
     private readonly bool[] _dynamic;
     private readonly long[] _symbols;
+    private readonly DeviceMirror? _device;
     private bool _collect;
 
-    internal ShapeBinding(InferenceSession session, ModelDescriptor descriptor, ReadOnlySpan<long> symbols)
+    internal ShapeBinding(Load.ModelSession model, ModelDescriptor descriptor, ReadOnlySpan<long> symbols)
     {
+        var session = model.Session;
         _descriptor = descriptor;
         _symbols = symbols.ToArray();
         _inputs = new Buffer?[descriptor.Inputs.Length];
@@ -57,6 +59,12 @@ public sealed unsafe class ShapeBinding : IDisposable
                     _outputs[i] = Buffer.Allocate(tensor.ElementType, shape);
                     _binding.BindOutput(tensor.Name, _outputs[i]!.Value);
                 }
+            }
+            // CUDA graph capture: the host buffers stay what callers read and write; the binding moves to device copies.
+            if (model.CudaGraphAllocator is { } device)
+            {
+                _device = new DeviceMirror(_binding, device, model.NextGraphId(), descriptor,
+                    Array.ConvertAll(_inputs, b => b!.Value), Array.ConvertAll(_outputs, b => b!.Value));
             }
         }
         catch
@@ -93,6 +101,11 @@ public sealed unsafe class ShapeBinding : IDisposable
 
     internal void Run(InferenceSession session, RunOptions options)
     {
+        if (_device is not null)
+        {
+            _device.Run(session, _binding);
+            return;
+        }
         if (!_collect)
         {
             try
@@ -168,6 +181,7 @@ public sealed unsafe class ShapeBinding : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _device?.Dispose();
         _binding?.Dispose();
         DisposeAll(_outputs);
         DisposeAll(_inputs);

@@ -14,13 +14,26 @@ namespace TypedModels.Load;
 /// </summary>
 public sealed class ModelSession : IDisposable
 {
+    private int _graphs = -1;
+
     private ModelSession(ModelDescriptor descriptor, InferenceSession session, ExecutionProviderInfo provider, TypedModelOptions options)
     {
         Descriptor = descriptor;
         Session = session;
         ExecutionProvider = provider;
         Options = options;
+        if (options.CudaGraph && provider.Provider == ExecutionProviderPreference.Cuda)
+        {
+            using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.DeviceId, OrtMemType.Default);
+            CudaGraphAllocator = new OrtAllocator(session, memory);
+        }
     }
+
+    /// <summary>CUDA memory for the device copies that graph capture binds; null unless the session captures CUDA graphs.</summary>
+    internal OrtAllocator? CudaGraphAllocator { get; }
+
+    /// <summary>A graph id of its own for each shape binding (ONNX Runtime's <c>gpu_graph_id</c>).</summary>
+    internal int NextGraphId() => System.Threading.Interlocked.Increment(ref _graphs);
 
     /// <summary>The signature the session was checked against.</summary>
     public ModelDescriptor Descriptor { get; }
@@ -70,6 +83,8 @@ public sealed class ModelSession : IDisposable
 
     private static ModelSession Create(ModelDescriptor descriptor, TypedModelOptions options, Func<SessionOptions, InferenceSession> load, string source)
     {
+        if (options.CudaGraph)
+            RequireFixedShapes(descriptor);
         var (session, provider) = CreateSession(descriptor, options, load);
         try
         {
@@ -108,8 +123,20 @@ public sealed class ModelSession : IDisposable
             sessionOptions.IntraOpNumThreads = threads;
         try
         {
-            if (cuda)
+            if (cuda && options.CudaGraph)
+            {
+                using var provider = new OrtCUDAProviderOptions();
+                provider.UpdateOptions(new Dictionary<string, string>
+                {
+                    ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["enable_cuda_graph"] = "1",
+                });
+                sessionOptions.AppendExecutionProvider_CUDA(provider);
+            }
+            else if (cuda)
+            {
                 sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+            }
             return load(sessionOptions);
         }
         catch (OnnxRuntimeException e)
@@ -121,6 +148,30 @@ public sealed class ModelSession : IDisposable
             // The CPU-only native library has no CUDA entry point at all.
             throw new TypedModelException(descriptor.Name,
                 "CUDA could not be created: the ONNX Runtime native library in use was built without it (reference Microsoft.ML.OnnxRuntime.Gpu.Linux or .Gpu.Windows)", e);
+        }
+    }
+
+    /// <summary>A captured graph replays fixed shapes: every output must follow from the inputs' shapes, and strings cannot live on the device.</summary>
+    private static void RequireFixedShapes(ModelDescriptor descriptor)
+    {
+        var inputSymbols = new HashSet<long>();
+        foreach (var input in descriptor.Inputs)
+            inputSymbols.UnionWith(Array.FindAll(input.Dims, d => d < 0));
+        var problems = new List<string>();
+        foreach (var (kind, tensors) in new[] { ("input", descriptor.Inputs), ("output", descriptor.Outputs) })
+        {
+            foreach (var tensor in tensors)
+            {
+                if (tensor.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String)
+                    problems.Add($"{kind} '{tensor.Name}' holds strings");
+                else if (Array.Exists(tensor.Dims, d => d < 0 && !inputSymbols.Contains(d)))
+                    problems.Add($"{kind} '{tensor.Name}' {tensor.ShapeText(descriptor.Symbols)} has a shape known only after running");
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{descriptor.Name}: CUDA graph capture needs fixed shapes on the device, but {string.Join("; ", problems)}. Turn TypedModelOptions.CudaGraph off for this model.");
         }
     }
 
@@ -197,5 +248,9 @@ public sealed class ModelSession : IDisposable
     }
 
     /// <summary>Releases the session. Clients created on it must not be used afterwards.</summary>
-    public void Dispose() => Session.Dispose();
+    public void Dispose()
+    {
+        CudaGraphAllocator?.Dispose();
+        Session.Dispose();
+    }
 }

@@ -135,7 +135,7 @@ public sealed class ModelRunner : IDisposable
         CheckSizes(symbols);
         if (_bindings.Count >= _maxShapes)
             Evict();
-        var created = new ShapeBinding(_session.Session, _descriptor, symbols) { LastUsed = now };
+        var created = new ShapeBinding(_session, _descriptor, symbols) { LastUsed = now };
         _bindings.Add(created);
         return _last = created;
     }
