@@ -77,6 +77,7 @@ public sealed class ModelRunner : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">An input does not fit its shape, the inputs disagree on a dim, or a tensor would exceed the size limit.</exception>
     /// <exception cref="InvalidOperationException">Another thread is in a call on this instance.</exception>
+    /// <exception cref="TypedModelException">ONNX Runtime could not create the buffers of a new shape.</exception>
     public ShapeBinding Bind(ReadOnlySpan<int> inputLengths, ReadOnlySpan<long> givenSymbols = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -88,6 +89,12 @@ public sealed class ModelRunner : IDisposable
             GiveSymbols(givenSymbols, symbols);
             InferSymbols(inputLengths, symbols);
             return Find(symbols);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            // Binding a new shape allocates and binds native tensors; a failure there is ONNX Runtime's, like a run's.
+            Exit();
+            throw new TypedModelException(_descriptor.Name, "ONNX Runtime could not bind buffers for this shape", e);
         }
         catch
         {
