@@ -208,6 +208,20 @@ public class GeneratorTests
         Assert.Equal("[TypedModel] cannot generate into 'Scorer': the class must be declared partial", diagnostic.GetMessage());
     }
 
+    [Theory]
+    [InlineData("public static partial class Scorer;", "a static class cannot hold a client's instance members")]
+    [InlineData("public partial class Scorer<T>;", "a generic class cannot carry a model client")]
+    [InlineData("public class Outer { [TypedModel(\"models/number.onnx\")] public partial class Scorer; }", "its containing type 'Outer' must be a non-generic partial type")]
+    public void TM0007_other_invalid_classes(string declaration, string reason)
+    {
+        string source = "using TypedModels;\nnamespace App;\n" +
+            (declaration.Contains("Outer") ? declaration : "[TypedModel(\"models/number.onnx\")]\n" + declaration);
+        var (run, _) = Generate(Compilation(source), Item(SeedSignature));
+
+        Assert.Equal($"[TypedModel] cannot generate into 'Scorer': {reason}", Run(run, "TM0007").GetMessage());
+        Assert.Empty(run.GeneratedTrees);
+    }
+
     [Fact]
     public void TM0005_and_TM0006_unsupported_types()
     {
