@@ -77,7 +77,8 @@ public sealed partial class TypedModelGenerator
 
             var containing = new List<ContainingType>();
             string? invalid = symbol.IsGenericType ? "a generic class cannot carry a model client"
-                : symbol.IsStatic ? "a static class cannot hold a client's instance members" : null;
+                : symbol.IsStatic ? "a static class cannot hold a client's instance members"
+                : symbol.IsRecord ? "a record cannot carry a model client; use a class" : null;
             invalid ??= IsPartial(declaration) ? null : "the class must be declared partial";
             for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
             {

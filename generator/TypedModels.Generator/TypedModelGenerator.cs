@@ -28,7 +28,7 @@ public sealed partial class TypedModelGenerator : IIncrementalGenerator
 
         var attributes = context.SyntaxProvider
             .ForAttributeWithMetadataName(AttributeName,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                 static (syntaxContext, cancellationToken) => Parser.ReadAttribute(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.Attributes);
 

@@ -211,6 +211,7 @@ public class GeneratorTests
     [Theory]
     [InlineData("public static partial class Scorer;", "a static class cannot hold a client's instance members")]
     [InlineData("public partial class Scorer<T>;", "a generic class cannot carry a model client")]
+    [InlineData("public partial record Scorer;", "a record cannot carry a model client; use a class")]
     [InlineData("public class Outer { [TypedModel(\"models/number.onnx\")] public partial class Scorer; }", "its containing type 'Outer' must be a non-generic partial type")]
     public void TM0007_other_invalid_classes(string declaration, string reason)
     {

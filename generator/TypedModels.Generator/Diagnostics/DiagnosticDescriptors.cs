@@ -47,7 +47,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidTargetClassError = new(
         "TM0007", "Invalid [TypedModel] class", "[TypedModel] cannot generate into '{0}': {1}", Category,
         DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "The class marked [TypedModel], and every type containing it, must be a non-generic partial class.");
+        description: "The class marked [TypedModel] (not a record, not static), and every type containing it, must be a non-generic partial class.");
 
     /// <summary>TM0008: "The {0} metadata '{1}' is not a valid C# {2}".</summary>
     public static readonly DiagnosticDescriptor InvalidNameMetadataError = new(
