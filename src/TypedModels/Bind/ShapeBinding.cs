@@ -22,6 +22,7 @@ public sealed unsafe class ShapeBinding : IDisposable
     private readonly bool[] _dynamic;
     private readonly long[] _symbols;
     private readonly DeviceMirror? _device;
+    private readonly bool _hasStringOutputs;
     private bool _collect;
 
     internal ShapeBinding(Load.ModelSession model, ModelDescriptor descriptor, ReadOnlySpan<long> symbols)
@@ -48,6 +49,7 @@ public sealed unsafe class ShapeBinding : IDisposable
                 var tensor = descriptor.Outputs[i];
                 var shape = Resolve(tensor);
                 _shapes[i] = shape ?? [];
+                _hasStringOutputs |= tensor.ElementType == TensorElementType.String;
                 if (shape is null || tensor.ElementType == TensorElementType.String)
                 {
                     _dynamic[i] = shape is null;
@@ -155,14 +157,12 @@ public sealed unsafe class ShapeBinding : IDisposable
                 value.GetTensorMutableRawData().CopyTo(buffer.Bytes);
                 // While string outputs keep every run on this path, ONNX Runtime keeps allocating the dynamic outputs
                 // too, so that a shape that depends on the values never meets a buffer of the wrong size.
-                if (!HasStringOutputs)
+                if (!_hasStringOutputs)
                     _binding.BindOutput(tensor.Name, buffer.Value);
             }
         }
         _collect = strings;
     }
-
-    private bool HasStringOutputs => Array.Exists(_descriptor.Outputs, o => o.ElementType == TensorElementType.String);
 
     /// <summary>The tensor's shape with this binding's symbol values; null if a dim is not known before running.</summary>
     private long[]? Resolve(TensorDescriptor tensor)

@@ -111,7 +111,8 @@ public sealed class ModelSession : IDisposable
         }
         catch (TypedModelException e) when (options.ExecutionProvider == ExecutionProviderPreference.Auto)
         {
-            return (Create(descriptor, options, load, cuda: false), new(ExecutionProviderPreference.Cpu, "CUDA could not be created, running on CPU: " + e.InnerException!.Message + MissingLibrary()));
+            // The exception's message already carries the loader's reason: the library is probed once per load.
+            return (Create(descriptor, options, load, cuda: false), new(ExecutionProviderPreference.Cpu, "Running on CPU. " + e.Message));
         }
     }
 
