@@ -160,12 +160,17 @@ public sealed partial class TypedModelGenerator
             }
             else
             {
+                outputs.AddRange(signature.Outputs.Where(o => Unsupported(o) is null));
+                // Leaving out every output would leave a client with nothing to return (and ONNX Runtime refuses a run
+                // that fetches nothing): then each is an error, as if it had been asked for.
+                var descriptor = outputs.Count > 0 ? DiagnosticDescriptors.UnsupportedOutputSkippedWarning : DiagnosticDescriptors.UnsupportedTensorError;
                 foreach (var output in signature.Outputs)
                 {
-                    if (Unsupported(output) is { } reason)
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedOutputSkippedWarning, location, output.Name, model, reason));
-                    else
-                        outputs.Add(output);
+                    if (Unsupported(output) is not { } reason)
+                        continue;
+                    diagnostics.Add(outputs.Count > 0
+                        ? DiagnosticInfo.Create(descriptor, location, output.Name, model, reason)
+                        : DiagnosticInfo.Create(descriptor, location, "Output", output.Name, model, reason));
                 }
             }
 
@@ -239,7 +244,26 @@ public sealed partial class TypedModelGenerator
                 signature.GraphName,
                 signature.GraphDocString);
             return new(new ClientSpec(classSpec, item.ModelPath, item.TargetPath, item.Embed, docs, symbolSpecs, inputSpecs, outputSpecs, constants.ToEquatableArray()),
-                diagnostics.ToEquatableArray());
+                diagnostics.ToEquatableArray(), location);
+        }
+
+        /// <summary>The generated files (named after their classes) that more than one client would write, with the models behind each.</summary>
+        public static EquatableArray<DuplicateClass> DuplicateClasses(IEnumerable<Result<ClientSpec>> results) => results
+            .Where(r => r.Value is not null)
+            .GroupBy(r => r.Value!.Class.HintName, StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Count() > 1)
+            .Select(g => new DuplicateClass(g.Key, g.Select(r => r.Value!.ModelPath).ToEquatableArray()))
+            .ToEquatableArray();
+
+        /// <summary>A client whose class another client also generates becomes TM0009 instead (two equal file names would crash the generator).</summary>
+        public static Result<ClientSpec> RefuseDuplicate(Result<ClientSpec> result, EquatableArray<DuplicateClass> duplicates)
+        {
+            if (result.Value is not { } client || duplicates.FirstOrDefault(d => string.Equals(d.HintName, client.Class.HintName, StringComparison.OrdinalIgnoreCase)) is not { } duplicate)
+                return result;
+            string name = client.Class.HintName.Substring(0, client.Class.HintName.Length - ".g.cs".Length);
+            var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateClassError, result.Location, name,
+                string.Join(", ", duplicate.ModelPaths.Select(p => "'" + p + "'")));
+            return new(null, result.Diagnostics.Concat([diagnostic]).ToEquatableArray(), result.Location);
         }
 
         /// <summary>Which symbols the runtime can infer from the inputs' lengths (the same passes as its <c>Bind</c>).</summary>
@@ -251,8 +275,9 @@ public sealed partial class TypedModelGenerator
                 progressed = false;
                 foreach (var input in inputs)
                 {
+                    // A fixed dim of 0 makes the input empty whatever its symbol is: its length says nothing.
                     var unknown = input.Dims.Where(d => d < 0 && !known[-1 - (int)d]).ToList();
-                    if (unknown.Count == 1)
+                    if (unknown.Count == 1 && !input.Dims.Contains(0))
                     {
                         known[-1 - (int)unknown[0]] = true;
                         progressed = true;

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using TypedModels.Generator.Models;
 
@@ -48,8 +49,13 @@ public sealed partial class TypedModelGenerator : IIncrementalGenerator
             .Select(static (x, _) => Parser.ClientFromAttribute(x.Left, x.Right))
             .WithTrackingName(TrackingNames.AttributeClients);
 
-        Register(context, itemClients);
-        Register(context, attributeClients);
+        // Two models that would generate one class (two files named model.onnx, say) are refused by a diagnostic.
+        var duplicates = itemClients.Collect()
+            .Combine(attributeClients.Collect())
+            .Select(static (all, _) => Parser.DuplicateClasses(all.Left.Concat(all.Right)));
+
+        Register(context, itemClients.Combine(duplicates).Select(static (x, _) => Parser.RefuseDuplicate(x.Left, x.Right)));
+        Register(context, attributeClients.Combine(duplicates).Select(static (x, _) => Parser.RefuseDuplicate(x.Left, x.Right)));
     }
 
     // Source and diagnostics go down separate outputs: a diagnostic that moves (a line added above an attribute)

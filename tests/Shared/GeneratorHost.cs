@@ -22,7 +22,7 @@ internal static class GeneratorHost
     /// <summary>A signature file as the build step hands it to the compiler: text plus the item's metadata.</summary>
     public static ModelItem Item(string text, string modelPath = "models/number.onnx", string? outputs = null,
         string? className = null, string? ns = null, int line = 7) => new(
-            new InMemoryText($"/src/App/obj/typedmodels/{Path.GetFileNameWithoutExtension(modelPath)}.signature.txt", text),
+            new InMemoryText($"/src/App/obj/typedmodels/{Path.ChangeExtension(modelPath, null)}.signature.txt", text),
             new Dictionary<string, string>
             {
                 ["TypedModels_Kind"] = "Signature",

@@ -242,16 +242,20 @@ public class GeneratorTests
     }
 
     [Fact]
-    public void A_model_whose_every_output_is_unsupported_still_compiles()
+    public void A_model_whose_every_output_is_unsupported_is_refused()
     {
-        // Found by the fuzz test: an empty Result once had a parameterless internal constructor (CS8958).
+        // Found by the conformance run (test_if_seq, test_split_to_sequence_*): a client left with no output compiled,
+        // then every call failed in ONNX Runtime ("At least one output should be requested").
         const string text = "typedmodels-signature\t1\nir_version\t8\n" +
             "input\tx\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
-            "output\tz\tMap\t\t*\tmap(int64,tensor(float))\t\n";
-        var (run, output) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
+            "output\tz\tMap\t\t*\tmap(int64,tensor(float))\t\n" +
+            "output\tw\tSequence\t\t*\tseq(tensor(float))\t\n";
+        var (run, _) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
 
-        Assert.Equal("TM0006", Assert.Single(run.Diagnostics).Id);
-        AssertCompiles(output);
+        Assert.Equal(["TM0005", "TM0005"], run.Diagnostics.Select(d => d.Id));
+        Assert.All(run.Diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+        Assert.Equal("Output 'z' of model 'm.onnx' is a map(int64,tensor(float)) value, not a tensor, which TypedModels does not support", run.Diagnostics[0].GetMessage());
+        Assert.Empty(run.GeneratedTrees);
     }
 
     [Fact]
@@ -299,6 +303,35 @@ public class GeneratorTests
         var diagnostic = Run(run, "TM0008");
         Assert.Equal(message, diagnostic.GetMessage());
         Assert.Equal(ProjectFile, diagnostic.Location.GetLineSpan().Path);
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
+    public void TM0009_two_models_that_would_generate_one_class()
+    {
+        // Found by the conformance run: two files named model.onnx made the generator throw (CS8785) on a duplicate hint name.
+        var (run, _) = Generate(Compilation(), Item(SeedSignature, modelPath: "a/model.onnx", line: 3), Item(SeedSignature, modelPath: "b/model.onnx", line: 4));
+
+        Assert.True(run.Results.Single().Exception is null);
+        Assert.Equal([3, 4], run.Diagnostics.Select(d => d.Location.GetLineSpan().StartLinePosition.Line).Order());
+        Assert.All(run.Diagnostics, d => Assert.Equal(
+            "The class 'App.ModelModel' would be generated for each of the models 'a/model.onnx', 'b/model.onnx'; give each a distinct ClassName or Namespace",
+            d.GetMessage()));
+        Assert.Empty(run.GeneratedTrees);
+
+        var (renamed, output) = Generate(Compilation(), Item(SeedSignature, modelPath: "a/model.onnx"), Item(SeedSignature, modelPath: "b/model.onnx", className: "Other"));
+        Assert.Empty(renamed.Diagnostics);
+        Assert.Equal(2, renamed.GeneratedTrees.Length);
+        AssertCompiles(output);
+    }
+
+    [Fact]
+    public void TM0009_an_attribute_class_that_an_item_also_generates()
+    {
+        var source = "namespace App; [TypedModels.TypedModel(\"models/number.onnx\")] public partial class OtherModel;";
+        var (run, _) = Generate(Compilation(source), Item(SeedSignature), Item(SeedSignature, modelPath: "other.onnx"));
+
+        Assert.Equal(2, run.Diagnostics.Count(d => d.Id == "TM0009"));
         Assert.Empty(run.GeneratedTrees);
     }
 

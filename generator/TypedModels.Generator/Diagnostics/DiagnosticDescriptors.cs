@@ -54,4 +54,10 @@ internal static class DiagnosticDescriptors
         "TM0008", "Invalid class name or namespace", "The {0} metadata '{1}' is not a valid C# {2}", Category,
         DiagnosticSeverity.Error, isEnabledByDefault: true,
         description: "A TypedModel item's ClassName or Namespace metadata must be a valid C# identifier or dotted name.");
+
+    /// <summary>TM0009: "The class '{0}' would be generated for each of the models {1}; give each a distinct ClassName or Namespace".</summary>
+    public static readonly DiagnosticDescriptor DuplicateClassError = new(
+        "TM0009", "Two models generate the same class", "The class '{0}' would be generated for each of the models {1}; give each a distinct ClassName or Namespace", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "Two TypedModel items (two files named model.onnx, say), or an item and a [TypedModel] class, would generate a class of the same full name.");
 }

@@ -21,6 +21,9 @@ internal sealed record ClientSpec(
     EquatableArray<TensorSpec> Outputs,
     EquatableArray<DimConstant> Constants);
 
+/// <summary>A generated file that several clients would write: its hint name and the models behind it.</summary>
+internal sealed record DuplicateClass(string HintName, EquatableArray<string> ModelPaths);
+
 /// <summary>A fixed dim published as a constant, e.g. <c>HiddenDim1 = 4</c>.</summary>
 internal sealed record DimConstant(string Name, long Value, int Dim, string TensorName, string TypeAndShape);
 
