@@ -50,12 +50,13 @@ public class RuntimeTests(ITestOutputHelper output)
     // --- bad input, each rule with its message ---
 
     [Fact]
-    public void Length_not_a_multiple_of_the_fixed_dims()
+    public void Length_not_a_multiple_of_the_fixed_dims_is_refused_and_the_instance_stays_usable()
     {
         using var model = new DimsModel(Cpu);
         var error = Assert.Throws<ArgumentException>(() => model.Predict(a: [1, 2, 3, 4], b: [1, 2], scale: 1));
         Assert.Equal("a", error.ParamName);
-        Assert.StartsWith("DimsModel: input 'a' has shape [batch, 3], so it needs a non-zero whole number of rows of 3 elements; 4 elements were given.", error.Message);
+        Assert.StartsWith("DimsModel: input 'a' has shape [batch, 3], so it needs a whole number of rows of 3 elements; 4 elements were given.", error.Message);
+        Assert.Equal([2L, 3L], model.Predict(a: [1, 2, 3, 4, 5, 6], b: [1, 2], scale: 1).Scaled.Shape.ToArray());
     }
 
     [Fact]
@@ -64,28 +65,39 @@ public class RuntimeTests(ITestOutputHelper output)
         using var model = new DimsModel(Cpu);
         var error = Assert.Throws<ArgumentException>(() => model.Predict(a: [1, 2, 3, 4, 5, 6], b: [1, 2, 3], scale: 1));
         Assert.Equal("b", error.ParamName);
-        Assert.Contains("DimsModel: input 'b' has shape [batch, seq] with batch = 2, so it needs a non-zero whole number of rows of 2 elements; 3 elements were given.", error.Message);
+        Assert.Contains("DimsModel: input 'b' has shape [batch, seq] with batch = 2, so it needs a whole number of rows of 2 elements; 3 elements were given.", error.Message);
     }
 
     [Fact]
-    public void A_batch_of_zero()
+    public void A_batch_of_zero_is_an_empty_tensor_and_gives_empty_outputs()
     {
         using var model = new NumberModel(Cpu);
-        var error = Assert.Throws<ArgumentException>(() => model.Predict(ReadOnlySpan<float>.Empty));
-        Assert.Contains("NumberModel: input 'number' has shape [batch, 1]", error.Message);
-        Assert.Contains("0 elements were given", error.Message);
+        var (hidden, predictions) = model.Predict(ReadOnlySpan<float>.Empty);
+        Assert.Equal([0L, 4L], hidden.Shape.ToArray());
+        Assert.Equal([0L, 1L], predictions.Shape.ToArray());
+        Assert.Equal(0, predictions.Length);
+        // The client stays usable, and the empty shape keeps its own binding.
+        Assert.Equal(200f, model.Predict([100f]).Predictions[0], 0.5f);
+    }
+
+    [Fact]
+    public void An_empty_input_whose_fixed_dims_allow_no_elements_refuses_elements()
+    {
+        using var model = new DimsModel(Cpu);
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(a: [], b: [1, 2], scale: 1));
+        Assert.Equal("b", error.ParamName);
+        Assert.Contains("DimsModel: input 'b' has shape [batch, seq] with batch = 0", error.Message);
     }
 
     [Theory]
     [InlineData(-3, 2)]
-    [InlineData(0, 2)]
     [InlineData(2, long.MaxValue)]
-    public void Negative_zero_or_absurd_explicit_dims(long rows, long cols)
+    public void Negative_or_absurd_explicit_dims(long rows, long cols)
     {
         using var model = new ExplicitModel(Cpu);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(new float[4], rows, cols));
         Assert.Equal(rows <= 0 ? "rows" : "cols", error.ParamName);
-        Assert.Contains($"ExplicitModel: the dim '{(rows <= 0 ? "rows" : "cols")}' must be between 1 and {Cpu.MaxElementsPerTensor}; {(rows <= 0 ? rows : cols)} was given.", error.Message);
+        Assert.Contains($"ExplicitModel: the dim '{(rows <= 0 ? "rows" : "cols")}' must be between 0 and {Cpu.MaxElementsPerTensor}; {(rows <= 0 ? rows : cols)} was given.", error.Message);
     }
 
     [Fact]

@@ -186,17 +186,19 @@ public sealed class ModelRunner : IDisposable
             if (_descriptor.Parameters[s] is not { } parameter)
                 continue;
             long value = given[next++];
-            if (value <= 0 || value > _maxElements)
+            if (value < 0 || value > _maxElements)
             {
                 throw new ArgumentOutOfRangeException(parameter, value,
-                    $"{_descriptor.Name}: the dim '{_descriptor.Symbols[s]}' must be between 1 and {_maxElements}; {value} was given.");
+                    $"{_descriptor.Name}: the dim '{_descriptor.Symbols[s]}' must be between 0 and {_maxElements}; {value} was given.");
             }
             symbols[s] = value;
         }
     }
 
     // Each pass resolves the inputs left with one unknown symbol; a later pass catches symbols that only
-    // become inferable once another input has fixed one of its dims.
+    // become inferable once another input has fixed one of its dims. Empty tensors are valid ONNX values: a symbol
+    // is 0 when its input is empty and the rest of its shape is not, and an input whose other dims hold a 0 says
+    // nothing about its symbol.
     private void InferSymbols(ReadOnlySpan<int> lengths, Span<long> symbols)
     {
         var inputs = _descriptor.Inputs;
@@ -217,15 +219,19 @@ public sealed class ModelRunner : IDisposable
                 }
                 if (unknownCount == 0)
                 {
-                    if (known != lengths[i] || known == 0)
+                    if (known != lengths[i])
                         ThrowLength(i, lengths[i], symbols);
                 }
-                else if (unknownCount == 1 && CountOf(inputs[i].Dims, unknown) == 1)
+                else if (unknownCount == 1 && CountOf(inputs[i].Dims, unknown) == 1 && known > 0)
                 {
-                    if (known == 0 || lengths[i] == 0 || lengths[i] % known != 0)
+                    if (lengths[i] % known != 0)
                         ThrowLength(i, lengths[i], symbols);
                     symbols[unknown] = lengths[i] / known;
                     progressed = true;
+                }
+                else if (known == 0 && lengths[i] != 0)
+                {
+                    ThrowLength(i, lengths[i], symbols);
                 }
                 else
                 {
@@ -294,7 +300,7 @@ public sealed class ModelRunner : IDisposable
         string known = Known(symbols);
         string expected = tensor.Dims.Length == 0
             ? "so it takes exactly one element"
-            : $"so it needs a non-zero whole number of rows of {RowSize(tensor, symbols)} elements";
+            : $"so it needs a whole number of rows of {RowSize(tensor, symbols)} elements";
         throw new ArgumentException(
             $"{_descriptor.Name}: input '{tensor.Name}' has shape {tensor.ShapeText(_descriptor.Symbols)}{(known.Length > 0 ? " with " + known : "")}, " +
             $"{expected}; {length} elements were given.",
