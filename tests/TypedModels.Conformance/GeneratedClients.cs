@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using TypedModels.Testing;
+
+namespace TypedModels.Conformance;
+
+/// <summary>What the compiler made of one test's model: the generator's diagnostics, any compiler problem in the
+/// generated code, and, when it compiled, the harness that calls its client.</summary>
+internal sealed record ClientBuild(IReadOnlyList<Diagnostic> GeneratorDiagnostics, IReadOnlyList<Diagnostic> CompilerProblems, Harness? Harness)
+{
+    public IEnumerable<string> DiagnosticIds => GeneratorDiagnostics.Select(d => d.Id).Distinct();
+}
+
+/// <summary>Opens a generated client on a model file and calls its <c>Predict</c>, as user code would.</summary>
+internal sealed record Harness(string ClassName, Func<string, TypedModelOptions, IDisposable> Open, Func<IDisposable, object[], long[], object[]> Run, ModelDescriptor Descriptor);
+
+/// <summary>
+/// Runs the generator over every test's signature at once, as one project with one <c>&lt;TypedModel&gt;</c> item per
+/// model, compiles what it emits in one compilation, and adds a harness written from the compiled clients' symbols:
+/// for each client a method that unpacks test values into exactly the parameters its <c>Predict</c> declares.
+/// </summary>
+internal static class GeneratedClients
+{
+    private const string Namespace = "Conformance";
+
+    public static IReadOnlyList<ClientBuild> Build(IReadOnlyList<BackendTest> tests)
+    {
+        // Each item sits on its own line of the project file, so a diagnostic's line says which test it is about.
+        var names = ClassNames(tests);
+        var items = tests.Select((t, i) => GeneratorHost.Item(t.SignatureText, t.Name + "/model.onnx", className: names[i], ns: Namespace, line: i)).ToArray();
+        var empty = CSharpCompilation.Create("Conformance.Clients", [], References.Value, CompilationOptions);
+        var driver = GeneratorHost.Driver(items).RunGeneratorsAndUpdateCompilation(empty, out var generated, out var driverDiagnostics);
+        var run = driver.GetRunResult();
+        if (run.Results.Single().Exception is { } crash)
+            throw new InvalidOperationException("The generator threw (CS8785): " + crash);
+
+        var byTest = tests.Select(_ => new List<Diagnostic>()).ToArray();
+        foreach (var diagnostic in run.Diagnostics.Concat(driverDiagnostics).Distinct())
+        {
+            int line = diagnostic.Location.GetLineSpan().StartLinePosition.Line;
+            if (line < 0 || line >= tests.Count)
+                throw new InvalidOperationException("A generator diagnostic without an item's location: " + diagnostic);
+            byTest[line].Add(diagnostic);
+        }
+
+        var treeOf = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
+        foreach (var tree in run.GeneratedTrees)
+            treeOf[Path.GetFileName(tree.FilePath)] = tree;
+
+        // The generated code alone first: its problems are the product's, and a client with any is not run.
+        var problems = tests.Select(_ => new List<Diagnostic>()).ToArray();
+        var testOfTree = new Dictionary<SyntaxTree, int>();
+        for (int i = 0; i < tests.Count; i++)
+        {
+            if (treeOf.TryGetValue($"{Namespace}.{names[i]}.g.cs", out var tree))
+                testOfTree[tree] = i;
+        }
+        foreach (var diagnostic in generated.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning))
+        {
+            if (diagnostic.Location.SourceTree is { } tree && testOfTree.TryGetValue(tree, out int i))
+                problems[i].Add(diagnostic);
+            else
+                throw new InvalidOperationException("A compiler problem outside any generated client: " + diagnostic);
+        }
+
+        var clean = testOfTree.Where(kv => problems[kv.Value].Count == 0).OrderBy(kv => kv.Value).ToList();
+        var compilation = generated.RemoveAllSyntaxTrees().AddSyntaxTrees(clean.Select(kv => kv.Key));
+        var harness = new StringBuilder(HarnessPrelude);
+        foreach (var (_, i) in clean)
+            WriteHarness(harness, compilation, names[i], tests[i].Signature!.Inputs.Count);
+        compilation = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(harness.ToString(), ParseOptions, path: "Harness.cs"));
+
+        using var assembly = new MemoryStream();
+        var emitted = compilation.Emit(assembly);
+        if (!emitted.Success)
+            throw new InvalidOperationException("The harness did not compile:\n" + string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(20)));
+        var loaded = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(new MemoryStream(assembly.ToArray()));
+
+        var builds = new ClientBuild[tests.Count];
+        var harnessOf = clean.ToDictionary(kv => kv.Value, kv => Load(loaded, names[kv.Value]));
+        for (int i = 0; i < tests.Count; i++)
+            builds[i] = new ClientBuild(byTest[i], problems[i], harnessOf.GetValueOrDefault(i));
+        return builds;
+    }
+
+    private static Harness Load(Assembly assembly, string name)
+    {
+        var type = assembly.GetType($"{Namespace}.Harness.{name}Harness", throwOnError: true)!;
+        var open = type.GetMethod("Open")!.CreateDelegate<Func<string, TypedModelOptions, IDisposable>>();
+        var run = type.GetMethod("Run")!.CreateDelegate<Func<IDisposable, object[], long[], object[]>>();
+        var descriptor = (ModelDescriptor)assembly.GetType($"{Namespace}.{name}", throwOnError: true)!.GetProperty("Descriptor")!.GetValue(null)!;
+        return new Harness(name, open, run, descriptor);
+    }
+
+    /// <summary>
+    /// <code>
+    /// public static object[] Run(IDisposable client, object[] inputs, long[] given)
+    /// {
+    ///     var r = ((global::Conformance.TestAdd)client).Predict(H.Span&lt;float&gt;(inputs[0]), H.Span&lt;float&gt;(inputs[1]));
+    ///     return new object[] { H.Out(r.Sum) };
+    /// }
+    /// </code>
+    /// </summary>
+    private static void WriteHarness(StringBuilder text, Compilation compilation, string name, int inputCount)
+    {
+        var type = compilation.GetTypeByMetadataName($"{Namespace}.{name}")
+            ?? throw new InvalidOperationException($"The generated class {name} is missing.");
+        var predict = type.GetMembers("Predict").OfType<IMethodSymbol>().Single();
+        var arguments = predict.Parameters.Select((p, k) => k >= inputCount ? $"given[{k - inputCount}]" : Unpack(p.Type, k));
+        var result = (INamedTypeSymbol)predict.ReturnType;
+        var outputs = result.GetMembers().OfType<IPropertySymbol>()
+            .Select(p => ((INamedTypeSymbol)p.Type).TypeArguments[0].SpecialType == SpecialType.System_String ? $"H.OutStrings(r.{Escape(p.Name)})" : $"H.Out(r.{Escape(p.Name)})");
+        string full = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        text.Append($$"""
+            public static class {{name}}Harness
+            {
+                public static global::System.IDisposable Open(string path, global::TypedModels.TypedModelOptions options) => new {{full}}(path, options);
+
+                public static object[] Run(global::System.IDisposable client, object[] inputs, long[] given)
+                {
+                    var r = (({{full}})client).Predict({{string.Join(", ", arguments)}});
+                    return new object[] { {{string.Join(", ", outputs)}} };
+                }
+            }
+
+            """);
+    }
+
+    private static string Unpack(ITypeSymbol parameter, int index)
+    {
+        if (parameter is INamedTypeSymbol { Name: "ReadOnlySpan", TypeArguments: [var element] })
+            return element.SpecialType == SpecialType.System_String ? $"H.Strings(inputs[{index}])" : $"H.Span<{Full(element)}>(inputs[{index}])";
+        return parameter.SpecialType == SpecialType.System_String ? $"H.String(inputs[{index}])" : $"H.Scalar<{Full(parameter)}>(inputs[{index}])";
+    }
+
+    private static string Full(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+    private static string Escape(string identifier) => SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
+
+    // Test values arrive as element bytes (or strings) and leave the same way, so one comparison serves every type.
+    private const string HarnessPrelude = """
+        // <auto-generated/> by the conformance run
+        #nullable enable
+        namespace Conformance.Harness;
+
+        using global::System.Runtime.InteropServices;
+
+        internal static class H
+        {
+            public static global::System.ReadOnlySpan<T> Span<T>(object value) where T : unmanaged => MemoryMarshal.Cast<byte, T>((byte[])value);
+            public static T Scalar<T>(object value) where T : unmanaged => MemoryMarshal.Read<T>((byte[])value);
+            public static global::System.ReadOnlySpan<string> Strings(object value) => (string[])value;
+            public static string String(object value) => ((string[])value)[0];
+            public static object Out<T>(global::TypedModels.TensorView<T> view) where T : unmanaged => new object[] { MemoryMarshal.AsBytes(view.Span).ToArray(), view.Shape.ToArray() };
+            public static object OutStrings(global::TypedModels.TensorView<string> view) => new object[] { view.Span.ToArray(), view.Shape.ToArray() };
+        }
+
+        """;
+
+    /// <summary>Class names from test names (<c>node/test_abs</c> → <c>NodeTestAbs</c>), made unique.</summary>
+    private static string[] ClassNames(IReadOnlyList<BackendTest> tests)
+    {
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        return tests.Select(t =>
+        {
+            string name = string.Concat(t.Name.Split('/', '_', '-', '.').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+            string unique = name;
+            for (int n = 2; !taken.Add(unique); n++)
+                unique = name + n;
+            return unique;
+        }).ToArray();
+    }
+
+    private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
+
+    // As strict as a project can be: every warning, nullable on.
+    private static readonly CSharpCompilationOptions CompilationOptions = new(OutputKind.DynamicallyLinkedLibrary,
+        nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999, allowUnsafe: false);
+
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator)
+            .Concat([typeof(TypedModelOptions).Assembly.Location, typeof(Microsoft.ML.OnnxRuntime.OrtValue).Assembly.Location])
+            .Distinct(StringComparer.Ordinal)
+            .Select(path => MetadataReference.CreateFromFile(path))
+            .ToArray());
+}
