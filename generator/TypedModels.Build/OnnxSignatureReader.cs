@@ -150,9 +150,12 @@ internal sealed class OnnxSignatureReader
                 case TypeSequence:
                 case TypeOptional:
                     var inner = ReadWrappedType(ReadLengthEnd(end), depth);
+                    // A sequence of tensors keeps its element's type and shape: the client can carry it.
                     type = field == TypeSequence
-                        ? new TypeInfo(ValueKind.Sequence, "", null, "seq(" + inner + ")")
-                        : new TypeInfo(ValueKind.Optional, "", null, "optional(" + inner + ")");
+                        ? inner.Kind == ValueKind.Tensor
+                            ? new TypeInfo(ValueKind.Sequence, inner.ElementType, inner.Shape, "seq(" + inner.Text + ")")
+                            : new TypeInfo(ValueKind.Sequence, "", null, "seq(" + inner.Text + ")")
+                        : new TypeInfo(ValueKind.Optional, "", null, "optional(" + inner.Text + ")");
                     break;
                 case TypeMap:
                     type = new TypeInfo(ValueKind.Map, "", null, ReadMapType(ReadLengthEnd(end), depth));
@@ -213,18 +216,18 @@ internal sealed class OnnxSignatureReader
         return dim.IsFixed || dim.Symbol is not null ? dim : Dim.Unknown;
     }
 
-    private string ReadWrappedType(long end, int depth)
+    private TypeInfo ReadWrappedType(long end, int depth)
     {
-        string text = "unknown";
+        var type = new TypeInfo(ValueKind.Unknown, "", null, "unknown");
         while (_position < end)
         {
             var (field, wire) = ReadTag(end);
             if (field == 1 && wire == WireBytes)
-                text = ReadType(ReadLengthEnd(end), depth + 1).Text;
+                type = ReadType(ReadLengthEnd(end), depth + 1);
             else
                 Skip(wire, end);
         }
-        return text;
+        return type;
     }
 
     private string ReadMapType(long end, int depth)

@@ -20,6 +20,8 @@ public sealed partial class TypedModelGenerator
         private const string TensorDescriptor = "global::TypedModels.TensorDescriptor";
         private const string ElementType = "global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType";
         private const string TensorView = "global::TypedModels.TensorView";
+        private const string TensorSequence = "global::TypedModels.TensorSequence";
+        private const string TensorInput = "global::TypedModels.TensorInput";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
 
         private static readonly AssemblyName s_assembly = typeof(Emitter).Assembly.GetName();
@@ -159,8 +161,8 @@ public sealed partial class TypedModelGenerator
             w.WriteLine("    {");
             foreach (var t in tensors)
             {
-                string dims = t.IsScalar ? "global::System.Array.Empty<long>()" : $"new long[] {{ {string.Join(", ", t.Dims.Select(Number))} }}";
-                w.WriteLine($"        new {TensorDescriptor}({Literal(t.Name)}, {ElementType}.{t.ElementType.OrtName}, {dims}),");
+                string dims = t.Dims.Count == 0 ? "global::System.Array.Empty<long>()" : $"new long[] {{ {string.Join(", ", t.Dims.Select(Number))} }}";
+                w.WriteLine($"        new {TensorDescriptor}({Literal(t.Name)}, {ElementType}.{t.ElementType.OrtName}, {dims}{(t.IsSequence ? ", isSequence: true" : "")}),");
             }
             w.WriteLine("    }" + end);
         }
@@ -180,8 +182,11 @@ public sealed partial class TypedModelGenerator
         {
             var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
             w.WriteLine("/// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>");
-            if (client.Inputs.Any(t => t.IsString) || client.Outputs.Any(t => t.IsString))
+            var tensors = client.Inputs.Concat(client.Outputs).ToList();
+            if (tensors.Any(t => t.IsString))
                 w.WriteLine("/// <remarks>String tensors are converted to and from UTF-8 on every call, which allocates; every other tensor is copied without allocating.</remarks>");
+            if (tensors.Any(t => t.IsSequence))
+                w.WriteLine("/// <remarks>Sequences are built and read on every call, which allocates: their length and shapes can change from call to call.</remarks>");
             foreach (var input in client.Inputs)
                 w.WriteDoc($"<param name=\"{input.Identifier.TrimStart('@')}\">{Describe(input)}{(input.IsScalar ? "" : ", row-major")}.{(input.DocString.Length > 0 ? " " + Xml(input.DocString) : "")}</param>");
             foreach (var symbol in symbolParameters)
@@ -192,7 +197,8 @@ public sealed partial class TypedModelGenerator
             w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is in a call on this instance.</exception>");
             w.WriteLine("/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime failed while running; the instance stays usable.</exception>");
 
-            var parameters = client.Inputs.Select(i => i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
+            var parameters = client.Inputs.Select(i => i.IsSequence ? $"{ReadOnlySpan}<{TensorInput}<{i.ElementType.ClrType}>> {i.Identifier}"
+                    : i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
                 .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
             using (w.Block($"public Result Predict({string.Join(", ", parameters)})"))
             {
@@ -204,11 +210,11 @@ public sealed partial class TypedModelGenerator
                     w.WriteLine(CopyIn(client.Inputs[i], i));
                 w.WriteLine("_runner.Run(__binding);");
                 w.WriteLine(client.Outputs.Count == 0 ? "return default;" :
-                    $"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
+                    $"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
             }
         }
 
-        private static string CopyIn(TensorSpec input, int index) => (input.IsString, input.IsScalar) switch
+        private static string CopyIn(TensorSpec input, int index) => input.IsSequence ? $"_runner.SetSequence(__binding, {index}, {input.Identifier});" : (input.IsString, input.IsScalar) switch
         {
             (true, true) => $"__binding.SetString({index}, {input.Identifier});",
             (true, false) => $"__binding.SetStrings({index}, {input.Identifier});",
@@ -231,7 +237,7 @@ public sealed partial class TypedModelGenerator
             using (w.Block("public readonly ref struct Result"))
             {
                 var outputs = client.Outputs;
-                string View(TensorSpec o) => $"{TensorView}<{o.ElementType.ClrType}>";
+                string View(TensorSpec o) => $"{(o.IsSequence ? TensorSequence : TensorView)}<{o.ElementType.ClrType}>";
                 string Local(TensorSpec o) => Identifiers.Escape(char.ToLowerInvariant(o.Identifier[0]) + o.Identifier.Substring(1));
 
                 // A model whose every output is unsupported leaves an empty result (and structs take no parameterless internal constructor).
@@ -262,7 +268,9 @@ public sealed partial class TypedModelGenerator
             }
         }
 
-        private static string Describe(TensorSpec t) => $"<c>{Xml(t.Name)}</c>: {t.ElementType.OnnxName} {Xml(t.ShapeText)}";
+        private static string Describe(TensorSpec t) => t.IsSequence
+            ? $"<c>{Xml(t.Name)}</c>: a sequence of {t.ElementType.OnnxName} tensors {Xml(t.ShapeText)}"
+            : $"<c>{Xml(t.Name)}</c>: {t.ElementType.OnnxName} {Xml(t.ShapeText)}";
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 

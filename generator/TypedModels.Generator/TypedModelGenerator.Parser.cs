@@ -181,6 +181,9 @@ public sealed partial class TypedModelGenerator
             var symbols = new List<string>();
             EquatableArray<long> Dims(TensorSignature tensor)
             {
+                // A sequence's tensors carry their own shapes, given or read on each call: no dim of theirs is a symbol.
+                if (tensor.Kind == ValueKind.Sequence)
+                    return EquatableArray<long>.Empty;
                 var dims = new List<long>();
                 for (int i = 0; i < tensor.Shape!.Value.Count; i++)
                 {
@@ -212,10 +215,10 @@ public sealed partial class TypedModelGenerator
             var parameters = new HashSet<string>(StringComparer.Ordinal);
 
             var inputSpecs = signature.Inputs
-                .Select(i => new TensorSpec(i.Name, Identifiers.Unique(Identifiers.Camel(i.Name, "input"), parameters), ElementType(i.ElementType)!, Dims(i), ShapeText(i), i.DocString))
+                .Select(i => new TensorSpec(i.Name, Identifiers.Unique(Identifiers.Camel(i.Name, "input"), parameters), ElementType(i.ElementType)!, Dims(i), ShapeText(i), i.DocString, i.Kind == ValueKind.Sequence))
                 .ToEquatableArray();
             var outputSpecs = outputs
-                .Select(o => new TensorSpec(o.Name, Identifiers.Unique(Identifiers.Pascal(o.Name, "Output"), properties), ElementType(o.ElementType)!, Dims(o), ShapeText(o), o.DocString))
+                .Select(o => new TensorSpec(o.Name, Identifiers.Unique(Identifiers.Pascal(o.Name, "Output"), properties), ElementType(o.ElementType)!, Dims(o), ShapeText(o), o.DocString, o.Kind == ValueKind.Sequence))
                 .ToEquatableArray();
 
             var inferable = Inferable(inputSpecs, symbols.Count);
@@ -291,6 +294,11 @@ public sealed partial class TypedModelGenerator
 
         private static string? Unsupported(TensorSignature tensor)
         {
+            if (tensor.Kind == ValueKind.Sequence && tensor.ElementType.Length > 0)
+            {
+                // Each tensor of a sequence has its own shape, so its declared rank may be unknown.
+                return ElementType(tensor.ElementType) is null || tensor.ElementType == "string" ? "a sequence of tensors of " + tensor.ElementType : null;
+            }
             if (!tensor.IsTensor)
                 return "a " + tensor.TypeText + " value, not a tensor";
             if (ElementType(tensor.ElementType) is null)
@@ -324,7 +332,8 @@ public sealed partial class TypedModelGenerator
             ? DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileNotFoundError, item.Location, item.ModelPath)
             : DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileInvalidError, item.Location, item.ModelPath, error.Message);
 
-        private static string ShapeText(TensorSignature tensor) => "[" + string.Join(", ", tensor.Shape!.Value.Select(d => d.ToString())) + "]";
+        private static string ShapeText(TensorSignature tensor) =>
+            tensor.Shape is { } shape ? "[" + string.Join(", ", shape.Select(d => d.ToString())) + "]" : "[*]";
 
         private static IEnumerable<string> SplitNames(string list) =>
             list.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries).Select(n => Uri.UnescapeDataString(n.Trim())).Where(n => n.Length > 0);

@@ -27,6 +27,7 @@ public static class FixtureModels
         ["names.onnx"] = Names(),
         ["explicit.onnx"] = Explicit(),
         ["reshape.onnx"] = ReshapeModel(),
+        ["sequences.onnx"] = Sequences(),
     };
 
     /// <summary>One Identity per element type: <c>x_T</c> [n] → <c>y_T</c> [n].</summary>
@@ -108,6 +109,29 @@ public static class FixtureModels
         Input = { Value("x", 1, Sym("n")), Value("shape", 7, Fixed(2)) },
         Output = { Value("y", 1, Unknown(), Unknown()) },
     });
+
+    /// <summary>
+    /// <c>parts</c>, a sequence of float tensors [?, 2], and <c>extra</c> float [n, 2]: <c>longer</c> is parts with
+    /// extra appended (a sequence out), <c>joined</c> its tensors concatenated on axis 0 [?, 2], <c>count</c> its length.
+    /// </summary>
+    private static ModelProto Sequences()
+    {
+        var concat = Node("ConcatFromSequence", ["longer"], ["joined"]);
+        concat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+        return Model(new GraphProto
+        {
+            Name = "sequences",
+            Node = { Node("SequenceInsert", ["parts", "extra"], ["longer"]), concat, Node("SequenceLength", ["longer"], ["count"]) },
+            Input = { Sequence(Value("parts", 1, Unknown(), Fixed(2))), Value("extra", 1, Sym("n"), Fixed(2)) },
+            Output = { Sequence(Value("longer", 1, Unknown(), Fixed(2))), Value("joined", 1, Unknown(), Fixed(2)), Value("count", 7) },
+        });
+    }
+
+    private static ValueInfoProto Sequence(ValueInfoProto tensor) => new()
+    {
+        Name = tensor.Name,
+        Type = new TypeProto { SequenceType = new TypeProto.Types.Sequence { ElemType = tensor.Type } },
+    };
 
     private static ModelProto Model(GraphProto graph) => new()
     {

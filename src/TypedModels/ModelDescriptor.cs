@@ -43,16 +43,23 @@ public sealed class ModelDescriptor
     public static long Symbol(int index) => -1 - index;
 }
 
-/// <summary>An input or output: its name in the model, element type and dims (see <see cref="ModelDescriptor"/>).</summary>
+/// <summary>
+/// An input or output: its name in the model, element type and dims (see <see cref="ModelDescriptor"/>); or, when
+/// <see cref="IsSequence"/>, a sequence of tensors of that element type, whose shapes each call gives or reads.
+/// </summary>
 public sealed class TensorDescriptor
 {
-    /// <summary>Describes a tensor.</summary>
-    public TensorDescriptor(string name, TensorElementType elementType, long[] dims)
+    /// <summary>Describes a tensor, or a sequence of tensors when <paramref name="isSequence"/> (its dims are then empty).</summary>
+    public TensorDescriptor(string name, TensorElementType elementType, long[] dims, bool isSequence = false)
     {
         Name = name;
         ElementType = elementType;
         Dims = dims;
+        IsSequence = isSequence;
     }
+
+    /// <summary>True for a sequence of tensors rather than a tensor.</summary>
+    public bool IsSequence { get; }
 
     /// <summary>The tensor's name in the model.</summary>
     public string Name { get; }
@@ -66,6 +73,8 @@ public sealed class TensorDescriptor
     /// <summary>The shape as the model writes it, e.g. <c>[batch, 4]</c>.</summary>
     public string ShapeText(string[] symbols)
     {
+        if (IsSequence)
+            return "(a sequence)";
         var parts = new string[Dims.Length];
         for (int i = 0; i < parts.Length; i++)
             parts[i] = Dims[i] >= 0 ? Dims[i].ToString(System.Globalization.CultureInfo.InvariantCulture) : symbols[-1 - (int)Dims[i]];

@@ -1,3 +1,5 @@
+extern alias buildstep;
+
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -5,12 +7,16 @@ using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using TypedModels.SeedModel.Onnx;
+using TensorSignature = buildstep::TypedModels.TensorSignature;
+using ValueKind = buildstep::TypedModels.ValueKind;
 
 namespace TypedModels.Conformance;
 
 /// <summary>
 /// Runs every backend test through its generated client and through ONNX Runtime's raw API, with the same session
 /// options, and compares each with the expected outputs (ONNX's tolerance) and with each other (bit for bit).
+/// A test value is a <see cref="TestTensor"/> or, for a sequence, a <c>TestTensor[]</c>.
 /// </summary>
 internal static class ConformanceRun
 {
@@ -40,8 +46,8 @@ internal static class ConformanceRun
         try
         {
             data = test.DataSets.Select(set => new DataValues(
-                set.Inputs.Select((file, k) => k < signature.Inputs.Count && signature.Inputs[k].IsTensor ? TestTensor.Read(File.ReadAllBytes(file)) : null).ToArray(),
-                set.Outputs.Select((file, k) => k < signature.Outputs.Count && signature.Outputs[k].IsTensor ? TestTensor.Read(File.ReadAllBytes(file)) : null).ToArray())).ToArray();
+                set.Inputs.Select((file, k) => k < signature.Inputs.Count ? ReadValue(file, signature.Inputs[k]) : null).ToArray(),
+                set.Outputs.Select((file, k) => k < signature.Outputs.Count ? ReadValue(file, signature.Outputs[k]) : null).ToArray())).ToArray();
         }
         catch (NotSupportedException e)
         {
@@ -50,18 +56,19 @@ internal static class ConformanceRun
         }
         var expectedByName = data.Select(d => signature.Outputs.Select((o, k) => (o.Name, Value: k < d.Expected.Length ? d.Expected[k] : null))
             .Where(x => x.Value is not null).ToDictionary(x => x.Name, x => x.Value!)).ToList();
+        var inputNames = signature.Inputs.Select(i => i.Name).ToArray();
 
-        // The raw API: every tensor output, so its pass count is comparable with the reference.
+        // The raw API: every output it can carry, so its pass count is comparable with the reference.
         var rawOutputs = new List<RunOutput[]>();
         PathResult raw;
         InferenceSession? session = null;
         using var sessionOptions = new SessionOptions { GraphOptimizationLevel = Options.GraphOptimizationLevel, IntraOpNumThreads = Options.IntraOpThreads ?? 0 };
         using var runOptions = new RunOptions();
-        var tensorOutputs = signature.Outputs.Where(o => o.IsTensor).Select(o => o.Name).ToArray();
-        if (!signature.Inputs.All(i => i.IsTensor) || data.Any(d => d.Inputs.Length != signature.Inputs.Count))
-            raw = PathResult.NotRun("an input is a sequence or an optional, which the raw harness does not build");
-        else if (tensorOutputs.Length == 0)
-            raw = PathResult.NotRun("no output is a tensor");
+        var carried = signature.Outputs.Where(o => Carried(o)).Select(o => o.Name).ToArray();
+        if (!signature.Inputs.All(Carried) || data.Any(d => d.Inputs.Length != signature.Inputs.Count))
+            raw = PathResult.NotRun("an input is an optional or a sequence of non-tensors, which the raw harness does not build");
+        else if (carried.Length == 0)
+            raw = PathResult.NotRun("no output is a tensor or a sequence of tensors");
         else
         {
             raw = new PathResult(Stage.Passed, "");
@@ -72,13 +79,13 @@ internal static class ConformanceRun
                     raw = PathResult.NotRun(unreadable);
                 foreach (var (d, expected) in data.Zip(expectedByName))
                 {
-                    var outputs = RunRaw(session, runOptions, signature.Inputs.Select(i => i.Name).ToArray(), d.Inputs!, tensorOutputs);
+                    var outputs = RunRaw(session, runOptions, inputNames, d.Inputs!, carried);
                     rawOutputs.Add(outputs);
                     if (raw.Stage == Stage.Passed && Mismatch(outputs, expected) is { } reason)
                         raw = new PathResult(Stage.Mismatch, reason);
                 }
-                if (signature.Outputs.Count > tensorOutputs.Length && raw.Stage == Stage.Passed)
-                    raw = new PathResult(Stage.Mismatch, "a sequence or optional output is not compared");
+                if (signature.Outputs.Count > carried.Length && raw.Stage == Stage.Passed)
+                    raw = new PathResult(Stage.Mismatch, "an optional output is not compared");
             }
             catch (OnnxRuntimeException e)
             {
@@ -107,8 +114,7 @@ internal static class ConformanceRun
                     typed = PathResult.NotRun(unreadable);
                 for (int s = 0; s < data.Length; s++)
                 {
-                    var inputs = data[s].Inputs.Select(t => t!.IsString ? (object)t.Strings! : t.Bytes).ToArray();
-                    var results = harness.Run(client, inputs, Given(harness.Descriptor, data[s].Inputs!));
+                    var results = harness.Run(client, data[s].Inputs.Select(HarnessValue).ToArray(), Given(harness.Descriptor, data[s].Inputs));
                     var outputs = harness.Descriptor.Outputs.Select((o, k) => ToOutput(o, (object[])results[k])).ToArray();
                     if (typed.Stage == Stage.Passed && Mismatch(outputs, expectedByName[s]) is { } reason)
                         typed = new PathResult(Stage.Mismatch, reason);
@@ -120,7 +126,7 @@ internal static class ConformanceRun
                         if (diff is not null && session is not null)
                         {
                             // A second raw run tells an operator that is random by definition from a real difference.
-                            var again = RunRaw(session, runOptions, signature.Inputs.Select(i => i.Name).ToArray(), data[s].Inputs!, tensorOutputs);
+                            var again = RunRaw(session, runOptions, inputNames, data[s].Inputs!, carried);
                             nondeterministic = BitDifference(again, rawOutputs[s]) is not null;
                         }
                         equal = diff is null;
@@ -150,10 +156,29 @@ internal static class ConformanceRun
     private static PathResult NotBuilt(ClientBuild build) =>
         PathResult.NotRun(build.CompilerProblems.Count > 0 ? "the generated code does not compile" : "diagnostic " + string.Join(", ", build.DiagnosticIds));
 
-    private sealed record DataValues(TestTensor?[] Inputs, TestTensor?[] Expected);
+    private sealed record DataValues(object?[] Inputs, object?[] Expected);
+
+    /// <summary>A tensor, or a sequence of tensors: what both paths carry.</summary>
+    private static bool Carried(TensorSignature value) => value.IsTensor || (value.Kind == ValueKind.Sequence && value.ElementType.Length > 0);
+
+    private static object? ReadValue(string file, TensorSignature value) => value switch
+    {
+        { IsTensor: true } => TestTensor.Read(File.ReadAllBytes(file)),
+        _ when Carried(value) => SequenceProto.Parser.ParseFrom(File.ReadAllBytes(file)).TensorValues.Select(TestTensor.From).ToArray(),
+        _ => null,
+    };
+
+    /// <summary>A value as the harness passes it to <c>Predict</c>: element bytes, strings, or a sequence's bytes and shapes.</summary>
+    private static object HarnessValue(object? value) => value switch
+    {
+        TestTensor { IsString: true } t => t.Strings!,
+        TestTensor t => t.Bytes,
+        TestTensor[] sequence => new object[] { sequence.Select(t => t.Bytes).ToArray(), sequence.Select(t => t.Shape).ToArray() },
+        _ => throw new InvalidOperationException("a value the client does not carry"),
+    };
 
     /// <summary>The values of the dims the client takes as parameters, read off the inputs' shapes.</summary>
-    private static long[] Given(ModelDescriptor descriptor, TestTensor[] inputs)
+    private static long[] Given(ModelDescriptor descriptor, object?[] inputs)
     {
         var given = new List<long>();
         for (int s = 0; s < descriptor.Symbols.Length; s++)
@@ -164,31 +189,29 @@ internal static class ConformanceRun
             for (int i = 0; i < descriptor.Inputs.Length && value < 0; i++)
             {
                 int d = Array.IndexOf(descriptor.Inputs[i].Dims, ModelDescriptor.Symbol(s));
-                if (d >= 0 && d < inputs[i].Shape.Length)
-                    value = inputs[i].Shape[d];
+                if (d >= 0 && inputs[i] is TestTensor tensor && d < tensor.Shape.Length)
+                    value = tensor.Shape[d];
             }
             given.Add(value);
         }
         return given.ToArray();
     }
 
-    private static RunOutput ToOutput(TensorDescriptor tensor, object[] result) => result[0] is string[] strings
-        ? new RunOutput(tensor.Name, (int)tensor.ElementType, (long[])result[1], [], strings)
-        : new RunOutput(tensor.Name, (int)tensor.ElementType, (long[])result[1], (byte[])result[0], null);
+    private static RunOutput ToOutput(TensorDescriptor tensor, object[] result) => result[0] switch
+    {
+        string[] strings => new RunOutput(tensor.Name, (int)tensor.ElementType, (long[])result[1], [], strings),
+        byte[][] elements => new RunOutput(tensor.Name, (int)tensor.ElementType, [], [], null,
+            elements.Select((bytes, j) => new RunOutput(tensor.Name, (int)tensor.ElementType, ((long[][])result[1])[j], bytes, null)).ToArray()),
+        _ => new RunOutput(tensor.Name, (int)tensor.ElementType, (long[])result[1], (byte[])result[0], null),
+    };
 
-    private static RunOutput[] RunRaw(InferenceSession session, RunOptions options, string[] inputNames, TestTensor[] inputs, string[] outputNames)
+    private static RunOutput[] RunRaw(InferenceSession session, RunOptions options, string[] inputNames, object?[] inputs, string[] outputNames)
     {
         var values = inputs.Select(ToOrtValue).ToArray();
         try
         {
             using var results = session.Run(options, inputNames, values, outputNames);
-            return results.Select((value, k) =>
-            {
-                var info = value.GetTensorTypeAndShape();
-                return info.ElementDataType == TensorElementType.String
-                    ? new RunOutput(outputNames[k], (int)info.ElementDataType, info.Shape, [], value.GetStringTensorAsArray())
-                    : new RunOutput(outputNames[k], (int)info.ElementDataType, info.Shape, value.GetTensorMutableRawData().ToArray(), null);
-            }).ToArray();
+            return results.Select((value, k) => FromOrtValue(outputNames[k], value)).ToArray();
         }
         finally
         {
@@ -197,8 +220,29 @@ internal static class ConformanceRun
         }
     }
 
-    private static OrtValue ToOrtValue(TestTensor tensor)
+    private static RunOutput FromOrtValue(string name, OrtValue value)
     {
+        if (value.OnnxType == OnnxValueType.ONNX_TYPE_SEQUENCE)
+        {
+            var elements = new RunOutput[value.GetValueCount()];
+            for (int j = 0; j < elements.Length; j++)
+            {
+                using var element = value.GetValue(j, OrtAllocator.DefaultInstance);
+                elements[j] = FromOrtValue(name, element);
+            }
+            return new RunOutput(name, elements.FirstOrDefault()?.DataType ?? 0, [], [], null, elements);
+        }
+        var info = value.GetTensorTypeAndShape();
+        return info.ElementDataType == TensorElementType.String
+            ? new RunOutput(name, (int)info.ElementDataType, info.Shape, [], value.GetStringTensorAsArray())
+            : new RunOutput(name, (int)info.ElementDataType, info.Shape, value.GetTensorMutableRawData().ToArray(), null);
+    }
+
+    private static OrtValue ToOrtValue(object? value)
+    {
+        if (value is TestTensor[] sequence)
+            return OrtValue.CreateSequence(sequence.Select(ToOrtValue).ToList());
+        var tensor = (TestTensor)value!;
         if (tensor.IsString)
         {
             var strings = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, tensor.Shape);
@@ -206,13 +250,13 @@ internal static class ConformanceRun
                 strings.StringTensorSetElementAt(tensor.Strings[i].AsSpan(), i);
             return strings;
         }
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)tensor.DataType, tensor.Shape);
-        tensor.Bytes.CopyTo(value.GetTensorMutableRawData());
-        return value;
+        var created = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)tensor.DataType, tensor.Shape);
+        tensor.Bytes.CopyTo(created.GetTensorMutableRawData());
+        return created;
     }
 
     /// <summary>Why <paramref name="actual"/> does not match the expected outputs within ONNX's tolerance; null when it does.</summary>
-    private static string? Mismatch(RunOutput[] actual, Dictionary<string, TestTensor> expected)
+    private static string? Mismatch(RunOutput[] actual, Dictionary<string, object> expected)
     {
         foreach (var output in actual)
         {
@@ -229,15 +273,26 @@ internal static class ConformanceRun
             var other = raw.FirstOrDefault(r => r.Name == output.Name);
             if (other is null)
                 return $"output '{output.Name}' is missing from the raw run";
-            if (!output.Shape.SequenceEqual(other.Shape))
-                return $"output '{output.Name}' has shape [{string.Join(",", output.Shape)}], raw [{string.Join(",", other.Shape)}]";
-            if (output.DataType != other.DataType)
-                return $"output '{output.Name}' has element type {output.DataType}, raw {other.DataType}";
-            bool same = output.Strings is not null ? other.Strings is not null && output.Strings.SequenceEqual(other.Strings) : output.Bytes.AsSpan().SequenceEqual(other.Bytes);
-            if (!same)
-                return $"output '{output.Name}' differs from the raw run";
+            if (BitDifference(output, other) is { } difference)
+                return $"output '{output.Name}' {difference}";
         }
         return null;
+    }
+
+    private static string? BitDifference(RunOutput typed, RunOutput raw)
+    {
+        if (typed.Elements is not null || raw.Elements is not null)
+        {
+            if (typed.Elements?.Length != raw.Elements?.Length)
+                return $"has {typed.Elements?.Length} tensors, raw {raw.Elements?.Length}";
+            return typed.Elements!.Zip(raw.Elements!).Select((pair, j) => BitDifference(pair.First, pair.Second) is { } d ? $"tensor {j} {d}" : null).FirstOrDefault(d => d is not null);
+        }
+        if (!typed.Shape.SequenceEqual(raw.Shape))
+            return $"has shape [{string.Join(",", typed.Shape)}], raw [{string.Join(",", raw.Shape)}]";
+        if (typed.DataType != raw.DataType)
+            return $"has element type {typed.DataType}, raw {raw.DataType}";
+        bool same = typed.Strings is not null ? raw.Strings is not null && typed.Strings.SequenceEqual(raw.Strings) : typed.Bytes.AsSpan().SequenceEqual(raw.Bytes);
+        return same ? null : "differs from the raw run";
     }
 
     /// <summary>ONNX Runtime's message, without the test's own path, so that equal reasons group together.</summary>

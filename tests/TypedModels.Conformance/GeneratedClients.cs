@@ -115,7 +115,8 @@ internal static class GeneratedClients
         var arguments = predict.Parameters.Select((p, k) => k >= inputCount ? $"given[{k - inputCount}]" : Unpack(p.Type, k));
         var result = (INamedTypeSymbol)predict.ReturnType;
         var outputs = result.GetMembers().OfType<IPropertySymbol>()
-            .Select(p => ((INamedTypeSymbol)p.Type).TypeArguments[0].SpecialType == SpecialType.System_String ? $"H.OutStrings(r.{Escape(p.Name)})" : $"H.Out(r.{Escape(p.Name)})");
+.Select(p => p.Type.Name == "TensorSequence" ? $"H.OutSequence(r.{Escape(p.Name)})"
+                : ((INamedTypeSymbol)p.Type).TypeArguments[0].SpecialType == SpecialType.System_String ? $"H.OutStrings(r.{Escape(p.Name)})" : $"H.Out(r.{Escape(p.Name)})");
         string full = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         text.Append($$"""
             public static class {{name}}Harness
@@ -134,6 +135,8 @@ internal static class GeneratedClients
 
     private static string Unpack(ITypeSymbol parameter, int index)
     {
+        if (parameter is INamedTypeSymbol { Name: "ReadOnlySpan", TypeArguments: [INamedTypeSymbol { Name: "TensorInput", TypeArguments: [var tensorElement] }] })
+            return $"H.Sequence<{Full(tensorElement)}>(inputs[{index}])";
         if (parameter is INamedTypeSymbol { Name: "ReadOnlySpan", TypeArguments: [var element] })
             return element.SpecialType == SpecialType.System_String ? $"H.Strings(inputs[{index}])" : $"H.Span<{Full(element)}>(inputs[{index}])";
         return parameter.SpecialType == SpecialType.System_String ? $"H.String(inputs[{index}])" : $"H.Scalar<{Full(parameter)}>(inputs[{index}])";
@@ -159,6 +162,25 @@ internal static class GeneratedClients
             public static string String(object value) => ((string[])value)[0];
             public static object Out<T>(global::TypedModels.TensorView<T> view) where T : unmanaged => new object[] { MemoryMarshal.AsBytes(view.Span).ToArray(), view.Shape.ToArray() };
             public static object OutStrings(global::TypedModels.TensorView<string> view) => new object[] { view.Span.ToArray(), view.Shape.ToArray() };
+
+            public static global::System.ReadOnlySpan<global::TypedModels.TensorInput<T>> Sequence<T>(object value) where T : unmanaged
+            {
+                var parts = (object[])value;
+                var (bytes, shapes) = ((byte[][])parts[0], (long[][])parts[1]);
+                var tensors = new global::TypedModels.TensorInput<T>[bytes.Length];
+                for (int i = 0; i < tensors.Length; i++)
+                    tensors[i] = new global::TypedModels.TensorInput<T>(MemoryMarshal.Cast<byte, T>(bytes[i]).ToArray(), shapes[i]);
+                return tensors;
+            }
+
+            public static object OutSequence<T>(global::TypedModels.TensorSequence<T> sequence) where T : unmanaged
+            {
+                var bytes = new byte[sequence.Count][];
+                var shapes = new long[sequence.Count][];
+                for (int i = 0; i < bytes.Length; i++)
+                    (bytes[i], shapes[i]) = (MemoryMarshal.AsBytes(sequence[i].Span).ToArray(), sequence[i].Shape.ToArray());
+                return new object[] { bytes, shapes };
+            }
         }
 
         """;

@@ -29,8 +29,8 @@ internal sealed record PathResult(Stage Stage, string Reason)
     public bool Ran => Stage is Stage.Mismatch or Stage.Passed;
 }
 
-/// <summary>A tensor as a run left it: element bytes (or strings) and shape.</summary>
-internal sealed record RunOutput(string Name, int DataType, long[] Shape, byte[] Bytes, string[]? Strings);
+/// <summary>A tensor as a run left it: element bytes (or strings) and shape; or a sequence, its <paramref name="Elements"/>.</summary>
+internal sealed record RunOutput(string Name, int DataType, long[] Shape, byte[] Bytes, string[]? Strings, RunOutput[]? Elements = null);
 
 /// <summary>Everything the report says about one test.</summary>
 /// <param name="TypedEqualsRaw">Null when both paths did not run; otherwise whether every output the client fetches is bit for bit ONNX Runtime's.</param>

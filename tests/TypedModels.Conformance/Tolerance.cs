@@ -8,7 +8,18 @@ internal static class Tolerance
 {
     public const double Relative = 1e-3, Absolute = 1e-7;
 
-    public static string? Compare(RunOutput actual, TestTensor expected)
+    public static string? Compare(RunOutput actual, object expected)
+    {
+        if (expected is TestTensor[] sequence)
+        {
+            if (actual.Elements is null || actual.Elements.Length != sequence.Length)
+                return $"{actual.Elements?.Length.ToString() ?? "no"} tensors in the sequence, expected {sequence.Length}";
+            return actual.Elements.Zip(sequence).Select((pair, j) => Compare(pair.First, pair.Second) is { } reason ? $"tensor {j}: {reason}" : null).FirstOrDefault(r => r is not null);
+        }
+        return Compare(actual, (TestTensor)expected);
+    }
+
+    private static string? Compare(RunOutput actual, TestTensor expected)
     {
         if (!actual.Shape.SequenceEqual(expected.Shape))
             return $"shape [{string.Join(",", actual.Shape)}], expected [{string.Join(",", expected.Shape)}]";

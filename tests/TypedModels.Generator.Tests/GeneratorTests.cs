@@ -229,11 +229,11 @@ public class GeneratorTests
         const string text = "typedmodels-signature\t1\nir_version\t8\n" +
             "input\tx\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
             "output\ty\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
-            "output\tz\tSequence\t\t*\tseq(tensor(float))\t\n";
+            "output\tz\tSequence\t\t*\tseq(seq(tensor(float)))\t\n";
         var (run, output) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
 
         var warning = Run(run, "TM0006");
-        Assert.Equal("Output 'z' of model 'm.onnx' is a seq(tensor(float)) value, not a tensor, which TypedModels does not support; the client leaves it out", warning.GetMessage());
+        Assert.Equal("Output 'z' of model 'm.onnx' is a seq(seq(tensor(float))) value, not a tensor, which TypedModels does not support; the client leaves it out", warning.GetMessage());
         AssertCompiles(output);
 
         var (asked, _) = Generate(Compilation(), Item(text, modelPath: "m.onnx", outputs: "z"));
@@ -244,12 +244,12 @@ public class GeneratorTests
     [Fact]
     public void A_model_whose_every_output_is_unsupported_is_refused()
     {
-        // Found by the conformance run (test_if_seq, test_split_to_sequence_*): a client left with no output compiled,
+        // Found by the conformance run (test_if_opt): a client left with no output compiled,
         // then every call failed in ONNX Runtime ("At least one output should be requested").
         const string text = "typedmodels-signature\t1\nir_version\t8\n" +
             "input\tx\tTensor\tfloat\t[$n]\ttensor(float)\t\n" +
             "output\tz\tMap\t\t*\tmap(int64,tensor(float))\t\n" +
-            "output\tw\tSequence\t\t*\tseq(tensor(float))\t\n";
+            "output\tw\tSequence\tstring\t[$n]\tseq(tensor(string))\t\n";
         var (run, _) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
 
         Assert.Equal(["TM0005", "TM0005"], run.Diagnostics.Select(d => d.Id));
@@ -304,6 +304,38 @@ public class GeneratorTests
         Assert.Equal(message, diagnostic.GetMessage());
         Assert.Equal(ProjectFile, diagnostic.Location.GetLineSpan().Path);
         Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
+    public void Sequences_of_tensors_are_spans_of_TensorInput_in_and_TensorSequence_out()
+    {
+        const string text = "typedmodels-signature\t1\nir_version\t8\n" +
+            "input\tparts\tSequence\tfloat\t[$n,3]\tseq(tensor(float))\t\n" +
+            "input\tposition\tTensor\tint64\t[]\ttensor(int64)\t\n" +
+            "output\tlonger\tSequence\tfloat\t*\tseq(tensor(float))\t\n" +
+            "output\tcount\tTensor\tint64\t[]\ttensor(int64)\t\n";
+        var (run, output) = Generate(Compilation(), Item(text, modelPath: "seq.onnx"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        var predict = output.GetTypeByMetadataName("App.SeqModel")!.GetMembers("Predict").OfType<IMethodSymbol>().Single();
+        Assert.Equal(["System.ReadOnlySpan<TypedModels.TensorInput<float>>", "long"], predict.Parameters.Select(p => p.Type.ToDisplayString()));
+        var longer = output.GetTypeByMetadataName("App.SeqModel+Result")!.GetMembers("Longer").OfType<IPropertySymbol>().Single();
+        Assert.Equal("TypedModels.TensorSequence<float>", longer.Type.ToDisplayString());
+        // The sequence's dims are its tensors' own: no symbol of the model, no dim constant, no parameter.
+        Assert.DoesNotContain(output.GetTypeByMetadataName("App.SeqModel")!.GetMembers().OfType<IFieldSymbol>(), f => f.IsConst && f.Name.Contains("Dim"));
+        Assert.Contains("<c>parts</c>: a sequence of float tensors [n, 3]", run.GeneratedTrees.Single().ToString());
+    }
+
+    [Fact]
+    public void TM0005_for_a_sequence_of_strings()
+    {
+        const string text = "typedmodels-signature\t1\nir_version\t8\n" +
+            "input\tnames\tSequence\tstring\t[$n]\tseq(tensor(string))\t\n" +
+            "output\ty\tTensor\tfloat\t[]\ttensor(float)\t\n";
+        var (run, _) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
+
+        Assert.Equal("Input 'names' of model 'm.onnx' is a sequence of tensors of string, which TypedModels does not support", Run(run, "TM0005").GetMessage());
     }
 
     [Fact]

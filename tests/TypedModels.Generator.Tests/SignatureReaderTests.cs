@@ -47,7 +47,10 @@ public class SignatureReaderTests
         var signature = Reader.Read(new MemoryStream(bytes));
 
         AssertMatches(ModelProto.Parser.ParseFrom(bytes), signature);
-        Assert.Equal("seq(tensor(float))", signature.Outputs.Single(o => o.Name == "sequence").TypeText);
+        var sequence = signature.Outputs.Single(o => o.Name == "sequence");
+        Assert.Equal("seq(tensor(float))", sequence.TypeText);
+        // A sequence of tensors keeps its tensors' element type and shape, which the client's API is made of.
+        Assert.Equal(("float", "2"), (sequence.ElementType, string.Join(",", sequence.Shape!.Value)));
         Assert.Null(signature.Outputs.Single(o => o.Name == "unshaped").Shape);
         Assert.Empty(signature.Inputs.Single(i => i.Name == "scalar").Shape!.Value);
 

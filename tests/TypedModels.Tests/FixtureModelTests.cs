@@ -123,4 +123,58 @@ public class FixtureModelTests
         Assert.Equal(5, r.K12[0]);
         Assert.Equal(["onnx::Add_3", "onnx::Add 3", "Predict", "Result", "{\"k\": [1, 2]}"], NamesModel.Descriptor.Outputs.Select(o => o.Name));
     }
+
+    // --- sequences of tensors ---
+
+    [Fact]
+    public void Sequences_go_in_as_tensors_with_their_own_shapes_and_come_out_read_from_each_run()
+    {
+        using var model = new SequencesModel(Cpu);
+        var (longer, joined, count) = model.Predict(parts: [new([1f, 2, 3, 4], 2, 2), new([5f, 6], 1, 2)], extra: [7f, 8]);
+
+        Assert.Equal(3L, count[0]);
+        Assert.Equal(3, longer.Count);
+        Assert.Equal([[2L, 2], [1L, 2], [1L, 2]], Enumerable.Range(0, longer.Count).Select(i => longer[i].Shape.ToArray()));
+        Assert.Equal([7f, 8], longer[2].ToArray());
+        Assert.Equal([4L, 2], joined.Shape.ToArray());
+        Assert.Equal([1f, 2, 3, 4, 5, 6, 7, 8], joined.ToArray());
+
+        // A shorter sequence on the next call: nothing of the last one is left over.
+        var second = model.Predict(parts: [new([9f, 10], 1, 2)], extra: [11f, 12, 13, 14]);
+        Assert.Equal(2L, second.Count[0]);
+        Assert.Equal(2, second.Longer.Count);
+        Assert.Equal([9f, 10, 11, 12, 13, 14], second.Joined.ToArray());
+        Assert.Equal([2L, 2], second.Longer[1].Shape.ToArray());
+    }
+
+    [Fact]
+    public void A_sequence_tensor_whose_length_does_not_fit_its_shape_is_refused_before_running()
+    {
+        using var model = new SequencesModel(Cpu);
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(parts: [new([1f, 2], 1, 2), new([1f, 2, 3], 2, 2)], extra: [7f, 8]));
+
+        Assert.Equal("parts", error.ParamName);
+        Assert.StartsWith("SequencesModel: input 'parts' is a sequence of Float tensors; tensor 1 has shape [2, 2], so it needs 4 elements; 3 elements were given.", error.Message);
+        Assert.Equal(2L, model.Predict(parts: [new([1f, 2], 1, 2)], extra: [7f, 8]).Count[0]);
+    }
+
+    [Fact]
+    public void An_empty_sequence_is_refused_with_the_reason()
+    {
+        using var model = new SequencesModel(Cpu);
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(parts: [], extra: [7f, 8]));
+
+        Assert.Contains("SequencesModel: input 'parts' is a sequence of Float tensors, and ONNX Runtime cannot take an empty sequence as an input", error.Message);
+        Assert.Equal(2L, model.Predict(parts: [new([1f, 2], 1, 2)], extra: [7f, 8]).Count[0]);
+    }
+
+    [Fact]
+    public void A_model_whose_input_is_no_longer_a_sequence_is_refused_at_load()
+    {
+        string other = Path.Combine(AppContext.BaseDirectory, "types.onnx");
+        var error = Assert.Throws<InvalidOperationException>(() => new SequencesModel(other, Cpu));
+        Assert.Contains("input 'parts' is missing", error.Message);
+        Assert.Equal("parts", Assert.Single(SequencesModel.Descriptor.Inputs, i => i.IsSequence).Name);
+        Assert.True(SequencesModel.Descriptor.Outputs[0].IsSequence);
+    }
 }

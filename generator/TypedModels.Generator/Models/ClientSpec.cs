@@ -44,16 +44,18 @@ internal sealed record ModelDocs(string DocString, string Producer, long IrVersi
 internal sealed record SymbolSpec(string Name, string? Parameter);
 
 /// <summary>An input or output with its C# names and types.</summary>
-/// <param name="Dims">Fixed sizes (≥ 0) or symbols as <c>-1 - index</c>, as the runtime's descriptor encodes them.</param>
+/// <param name="Dims">Fixed sizes (≥ 0) or symbols as <c>-1 - index</c>, as the runtime's descriptor encodes them; empty for a sequence.</param>
+/// <param name="IsSequence">A sequence of tensors of <paramref name="ElementType"/>; <paramref name="ShapeText"/> is then its tensors' shape.</param>
 internal sealed record TensorSpec(
     string Name,
     string Identifier,
     ElementTypeSpec ElementType,
     EquatableArray<long> Dims,
     string ShapeText,
-    string DocString)
+    string DocString,
+    bool IsSequence)
 {
-    public bool IsScalar => Dims.Count == 0;
+    public bool IsScalar => Dims.Count == 0 && !IsSequence;
 
     public bool IsString => ElementType.OnnxName == "string";
 }

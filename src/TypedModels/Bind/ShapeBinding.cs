@@ -8,8 +8,9 @@ namespace TypedModels.Bind;
 /// The buffers of one input shape, allocated by ONNX Runtime's CPU allocator and bound once to an
 /// <see cref="OrtIoBinding"/>: a call with this shape copies its inputs in, runs the binding and reads the outputs
 /// in place. An output whose shape the inputs do not determine is left to ONNX Runtime on the first run; its shape
-/// is read from that run and a buffer of that shape is bound for the next ones. Owns its binding and tensors;
-/// <see cref="Dispose"/> releases them.
+/// is read from that run and a buffer of that shape is bound for the next ones. Sequences cannot be bound ahead:
+/// a sequence input is built and bound on each call, and sequence outputs are read from each run. Owns its binding
+/// and tensors; <see cref="Dispose"/> releases them.
 /// </summary>
 public sealed unsafe class ShapeBinding : IDisposable
 {
@@ -21,8 +22,10 @@ public sealed unsafe class ShapeBinding : IDisposable
     private readonly long[][] _shapes;
     private readonly bool[] _dynamic;
     private readonly long[] _symbols;
+    private readonly OrtValue?[] _sequenceInputs;
+    private readonly (byte[][] Values, long[][] Shapes)[] _sequenceOutputs;
     private readonly DeviceMirror? _device;
-    private readonly bool _hasStringOutputs;
+    private readonly bool _collectsEveryRun;
     private bool _collect;
 
     internal ShapeBinding(Load.ModelSession model, ModelDescriptor descriptor, ReadOnlySpan<long> symbols)
@@ -35,24 +38,30 @@ public sealed unsafe class ShapeBinding : IDisposable
         _strings = new string[]?[descriptor.Outputs.Length];
         _shapes = new long[descriptor.Outputs.Length][];
         _dynamic = new bool[descriptor.Outputs.Length];
+        _sequenceInputs = new OrtValue?[descriptor.Inputs.Length];
+        _sequenceOutputs = new (byte[][], long[][])[descriptor.Outputs.Length];
         _binding = session.CreateIoBinding();
         try
         {
             for (int i = 0; i < _inputs.Length; i++)
             {
                 var tensor = descriptor.Inputs[i];
+                if (tensor.IsSequence)
+                    continue; // bound by each call (BindSequence)
                 _inputs[i] = Buffer.Allocate(tensor.ElementType, Resolve(tensor)!);
                 _binding.BindInput(tensor.Name, _inputs[i]!.Value);
             }
             for (int i = 0; i < _outputs.Length; i++)
             {
                 var tensor = descriptor.Outputs[i];
-                var shape = Resolve(tensor);
+                var shape = tensor.IsSequence ? null : Resolve(tensor);
                 _shapes[i] = shape ?? [];
-                _hasStringOutputs |= tensor.ElementType == TensorElementType.String;
-                if (shape is null || tensor.ElementType == TensorElementType.String)
+                // Strings and sequences are managed objects read from every run; everything else is bound once.
+                bool everyRun = tensor.ElementType == TensorElementType.String || tensor.IsSequence;
+                _collectsEveryRun |= everyRun;
+                if (shape is null || everyRun)
                 {
-                    _dynamic[i] = shape is null;
+                    _dynamic[i] = shape is null && !tensor.IsSequence;
                     _collect = true;
                     _binding.BindOutputToDevice(tensor.Name, OrtMemoryInfo.DefaultInstance);
                 }
@@ -101,6 +110,17 @@ public sealed unsafe class ShapeBinding : IDisposable
     /// <summary>String output <paramref name="index"/> of the last run; strings are managed objects, so each run allocates them.</summary>
     public TensorView<string> OutputStrings(int index) => new(_strings[index], _shapes[index]);
 
+    /// <summary>Sequence output <paramref name="index"/> of the last run, copied out of ONNX Runtime's values by that run.</summary>
+    public TensorSequence<T> OutputSequence<T>(int index) where T : unmanaged => new(_sequenceOutputs[index].Values, _sequenceOutputs[index].Shapes);
+
+    /// <summary>Binds <paramref name="sequence"/> to sequence input <paramref name="index"/> and takes it over, releasing the previous call's.</summary>
+    internal void BindSequence(int index, OrtValue sequence)
+    {
+        _binding.BindInput(_descriptor.Inputs[index].Name, sequence);
+        _sequenceInputs[index]?.Dispose();
+        _sequenceInputs[index] = sequence;
+    }
+
     internal void Run(InferenceSession session, RunOptions options)
     {
         if (_device is not null)
@@ -134,16 +154,26 @@ public sealed unsafe class ShapeBinding : IDisposable
     {
         session.RunWithBinding(options, _binding);
         using var values = _binding.GetOutputValues();
-        bool strings = false;
         for (int i = 0; i < _outputs.Length; i++)
         {
             var tensor = _descriptor.Outputs[i];
             var value = values[i];
-            if (tensor.ElementType == TensorElementType.String)
+            if (tensor.IsSequence)
+            {
+                int count = value.GetValueCount();
+                var (elements, shapes) = (new byte[count][], new long[count][]);
+                for (int j = 0; j < count; j++)
+                {
+                    using var element = value.GetValue(j, OrtAllocator.DefaultInstance);
+                    shapes[j] = element.GetTensorTypeAndShape().Shape;
+                    elements[j] = element.GetTensorMutableRawData().ToArray();
+                }
+                _sequenceOutputs[i] = (elements, shapes);
+            }
+            else if (tensor.ElementType == TensorElementType.String)
             {
                 _shapes[i] = value.GetTensorTypeAndShape().Shape;
                 _strings[i] = value.GetStringTensorAsArray();
-                strings = true;
             }
             else if (_dynamic[i])
             {
@@ -155,13 +185,13 @@ public sealed unsafe class ShapeBinding : IDisposable
                     _shapes[i] = shape;
                 }
                 value.GetTensorMutableRawData().CopyTo(buffer.Bytes);
-                // While string outputs keep every run on this path, ONNX Runtime keeps allocating the dynamic outputs
-                // too, so that a shape that depends on the values never meets a buffer of the wrong size.
-                if (!_hasStringOutputs)
+                // While string or sequence outputs keep every run on this path, ONNX Runtime keeps allocating the
+                // dynamic outputs too, so that a shape that depends on the values never meets a buffer of the wrong size.
+                if (!_collectsEveryRun)
                     _binding.BindOutput(tensor.Name, buffer.Value);
             }
         }
-        _collect = strings;
+        _collect = _collectsEveryRun;
     }
 
     /// <summary>The tensor's shape with this binding's symbol values; null if a dim is not known before running.</summary>
@@ -185,6 +215,11 @@ public sealed unsafe class ShapeBinding : IDisposable
         _binding?.Dispose();
         DisposeAll(_outputs);
         DisposeAll(_inputs);
+        if (_sequenceInputs is not null)
+        {
+            foreach (var sequence in _sequenceInputs)
+                sequence?.Dispose();
+        }
     }
 
     private static void DisposeAll(Buffer?[]? buffers)

@@ -165,6 +165,8 @@ public sealed class ModelSession : IDisposable
             {
                 if (tensor.ElementType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String)
                     problems.Add($"{kind} '{tensor.Name}' holds strings");
+                else if (tensor.IsSequence)
+                    problems.Add($"{kind} '{tensor.Name}' is a sequence");
                 else if (Array.Exists(tensor.Dims, d => d < 0 && !inputSymbols.Contains(d)))
                     problems.Add($"{kind} '{tensor.Name}' {tensor.ShapeText(descriptor.Symbols)} has a shape known only after running");
             }
@@ -228,6 +230,13 @@ public sealed class ModelSession : IDisposable
             if (!actual.TryGetValue(tensor.Name, out var metadata))
             {
                 differences.Add($"{kind} '{tensor.Name}' is missing");
+                continue;
+            }
+            if (tensor.IsSequence)
+            {
+                var element = metadata.OnnxValueType == OnnxValueType.ONNX_TYPE_SEQUENCE ? metadata.AsSequenceMetadata().ElementMeta : null;
+                if (element is not { IsTensor: true } || element.ElementDataType != tensor.ElementType)
+                    differences.Add($"{kind} '{tensor.Name}' is {(element?.IsTensor == true ? "a sequence of " + element.ElementDataType : metadata.OnnxValueType.ToString())}, expected a sequence of {tensor.ElementType}");
                 continue;
             }
             if (!metadata.IsTensor || metadata.ElementDataType != tensor.ElementType)

@@ -122,6 +122,70 @@ public sealed class ModelRunner : IDisposable
         }
     }
 
+    /// <summary>
+    /// Builds sequence input <paramref name="input"/> of <paramref name="binding"/> from <paramref name="tensors"/>
+    /// (checked first, before any native call) and binds it; between <see cref="Bind"/> and <see cref="Run"/>.
+    /// A sequence is new native memory on every call: unlike tensors, it allocates.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sequence is empty, or a tensor's length does not fit its shape or the size limit.</exception>
+    /// <exception cref="TypedModelException">ONNX Runtime could not build the sequence.</exception>
+    public void SetSequence<T>(ShapeBinding binding, int input, ReadOnlySpan<TensorInput<T>> tensors) where T : unmanaged
+    {
+        var descriptor = _descriptor.Inputs[input];
+        try
+        {
+            CheckSequence(descriptor, tensors);
+            var values = new List<OrtValue>(tensors.Length);
+            try
+            {
+                foreach (var tensor in tensors)
+                {
+                    var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, descriptor.ElementType, tensor.Shape);
+                    values.Add(value);
+                    System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Values.Span).CopyTo(value.GetTensorMutableRawData());
+                }
+                binding.BindSequence(input, OrtValue.CreateSequence(values));
+            }
+            catch
+            {
+                // CreateSequence takes the tensors over only when it succeeds.
+                foreach (var value in values)
+                    value.Dispose();
+                throw;
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            Exit();
+            throw new TypedModelException(_descriptor.Name, $"ONNX Runtime could not build the sequence input '{descriptor.Name}'", e);
+        }
+        catch
+        {
+            Exit();
+            throw;
+        }
+    }
+
+    private void CheckSequence<T>(TensorDescriptor input, ReadOnlySpan<TensorInput<T>> tensors) where T : unmanaged
+    {
+        string what = $"{_descriptor.Name}: input '{input.Name}' is a sequence of {input.ElementType} tensors";
+        if (tensors.Length == 0)
+            throw new ArgumentException($"{what}, and ONNX Runtime cannot take an empty sequence as an input; 0 tensors were given.", input.Name);
+        for (int k = 0; k < tensors.Length; k++)
+        {
+            var shape = tensors[k].Shape ?? [];
+            long size = 1;
+            foreach (long dim in shape)
+                size = dim < 0 ? -1 : Times(size, dim);
+            if (size < 0 || size > _maxElements || size != tensors[k].Values.Length)
+            {
+                string expected = size < 0 ? "dims of 0 or more" : size > _maxElements ? $"at most {_maxElements} elements (TypedModelOptions.MaxElementsPerTensor)" : $"{size} elements";
+                throw new ArgumentException(
+                    $"{what}; tensor {k} has shape [{string.Join(", ", shape)}], so it needs {expected}; {tensors[k].Values.Length} elements were given.", input.Name);
+            }
+        }
+    }
+
     private ShapeBinding Find(ReadOnlySpan<long> symbols)
     {
         long now = ++_clock;
@@ -207,6 +271,8 @@ public sealed class ModelRunner : IDisposable
             bool progressed = false, pending = false;
             for (int i = 0; i < inputs.Length; i++)
             {
+                if (inputs[i].IsSequence)
+                    continue; // its tensors carry their own shapes
                 long known = 1;
                 int unknown = -1, unknownCount = 0;
                 foreach (long dim in inputs[i].Dims)
@@ -253,6 +319,8 @@ public sealed class ModelRunner : IDisposable
         {
             foreach (var tensor in tensors)
             {
+                if (tensor.IsSequence)
+                    continue;
                 long size = 1;
                 foreach (long dim in tensor.Dims)
                 {
