@@ -240,7 +240,7 @@ public sealed partial class TypedModelGenerator
                 string View(TensorSpec o) => $"{(o.IsSequence ? TensorSequence : TensorView)}<{o.ElementType.ClrType}>";
                 string Local(TensorSpec o) => Identifiers.Escape(char.ToLowerInvariant(o.Identifier[0]) + o.Identifier.Substring(1));
 
-                // A model whose every output is unsupported leaves an empty result (and structs take no parameterless internal constructor).
+                // An empty Outputs list ([TypedModel(…, Outputs = [])]) leaves an empty result (and structs take no parameterless internal constructor).
                 if (outputs.Count > 0)
                 {
                     w.WriteLine($"internal Result({string.Join(", ", outputs.Select(o => $"{View(o)} {Local(o)}"))})");

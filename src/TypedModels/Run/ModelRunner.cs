@@ -175,11 +175,15 @@ public sealed class ModelRunner : IDisposable
         {
             var shape = tensors[k].Shape ?? [];
             long size = 1;
+            bool negative = false;
             foreach (long dim in shape)
-                size = dim < 0 ? -1 : Times(size, dim);
-            if (size < 0 || size > _maxElements || size != tensors[k].Values.Length)
             {
-                string expected = size < 0 ? "dims of 0 or more" : size > _maxElements ? $"at most {_maxElements} elements (TypedModelOptions.MaxElementsPerTensor)" : $"{size} elements";
+                negative |= dim < 0;
+                size = dim < 0 ? size : Times(size, dim);
+            }
+            if (negative || size > _maxElements || size != tensors[k].Values.Length)
+            {
+                string expected = negative ? "dims of 0 or more" : size > _maxElements ? $"at most {_maxElements} elements (TypedModelOptions.MaxElementsPerTensor)" : $"{size} elements";
                 throw new ArgumentException(
                     $"{what}; tensor {k} has shape [{string.Join(", ", shape)}], so it needs {expected}; {tensors[k].Values.Length} elements were given.", input.Name);
             }
