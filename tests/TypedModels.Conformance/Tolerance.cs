@@ -37,7 +37,9 @@ internal static class Tolerance
         for (int i = 0; i < count; i++)
         {
             double a = got.Real(i), e = expected.Real(i);
-            bool close = (double.IsNaN(a) && double.IsNaN(e)) || a == e || Math.Abs(a - e) <= Absolute + Relative * Math.Abs(e);
+            // As numpy.isclose: NaN equals NaN (equal_nan), an infinity only itself (inf ≤ atol + rtol·inf would pass anything).
+            bool close = (double.IsNaN(a) && double.IsNaN(e)) || a == e
+                || (double.IsFinite(a) && double.IsFinite(e) && Math.Abs(a - e) <= Absolute + Relative * Math.Abs(e));
             if (!close && bad++ == 0)
                 first = i;
         }
