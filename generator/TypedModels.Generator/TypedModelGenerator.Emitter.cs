@@ -209,8 +209,7 @@ public sealed partial class TypedModelGenerator
                 for (int i = 0; i < client.Inputs.Count; i++)
                     w.WriteLine(CopyIn(client.Inputs[i], i));
                 w.WriteLine("_runner.Run(__binding);");
-                w.WriteLine(client.Outputs.Count == 0 ? "return default;" :
-                    $"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
+                w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
             }
         }
 
@@ -240,15 +239,12 @@ public sealed partial class TypedModelGenerator
                 string View(TensorSpec o) => $"{(o.IsSequence ? TensorSequence : TensorView)}<{o.ElementType.ClrType}>";
                 string Local(TensorSpec o) => Identifiers.Escape(char.ToLowerInvariant(o.Identifier[0]) + o.Identifier.Substring(1));
 
-                // An empty Outputs list ([TypedModel(…, Outputs = [])]) leaves an empty result (and structs take no parameterless internal constructor).
-                if (outputs.Count > 0)
-                {
-                    w.WriteLine($"internal Result({string.Join(", ", outputs.Select(o => $"{View(o)} {Local(o)}"))})");
-                    w.WriteLine("{");
-                    foreach (var o in outputs)
-                        w.WriteLine($"    {o.Identifier} = {Local(o)};");
-                    w.WriteLine("}");
-                }
+                // Every client has an output: the parser refuses a model or a selection that would leave none.
+                w.WriteLine($"internal Result({string.Join(", ", outputs.Select(o => $"{View(o)} {Local(o)}"))})");
+                w.WriteLine("{");
+                foreach (var o in outputs)
+                    w.WriteLine($"    {o.Identifier} = {Local(o)};");
+                w.WriteLine("}");
                 foreach (var o in outputs)
                 {
                     w.WriteLine();

@@ -144,9 +144,15 @@ public sealed partial class TypedModelGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTensorError, location, "Input", input.Name, model, reason));
             }
 
+            // ONNX requires an output; a graph without one (found by the fuzz test) has nothing a client could return.
+            if (signature.Outputs.Count == 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileInvalidError, location, model, "its graph declares no output"));
+
             var outputs = new List<TensorSignature>();
             if (requested is { } names)
             {
+                if (names.Count == 0)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoOutputSelectedError, location, model, string.Join(", ", signature.Outputs.Select(o => o.Name))));
                 foreach (var request in names)
                 {
                     var output = signature.Outputs.FirstOrDefault(o => o.Name == request.Name);

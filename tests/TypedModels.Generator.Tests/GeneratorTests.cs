@@ -339,6 +339,30 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void A_graph_without_outputs_is_TM0003()
+    {
+        // Found by the fuzz test once empty results were gone: such a model has nothing a client could return.
+        const string text = "typedmodels-signature\t1\nir_version\t8\n" +
+            "input\tx\tTensor\tfloat\t[$n]\ttensor(float)\t\n";
+        var (run, _) = Generate(Compilation(), Item(text, modelPath: "m.onnx"));
+
+        Assert.Equal("The model file 'm.onnx' could not be read as an ONNX model: its graph declares no output", Run(run, "TM0003").GetMessage());
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
+    public void TM0010_an_empty_Outputs_list()
+    {
+        // Noticed while making every-output-unsupported an error: Outputs = [] gave a client whose every call ONNX Runtime refused.
+        var source = "namespace App; [TypedModels.TypedModel(\"models/number.onnx\", Outputs = [])] public partial class Scorer;";
+        var (run, _) = Generate(Compilation(source), Item(SeedSignature));
+
+        Assert.Equal("Outputs selects no output of model 'models/number.onnx'; name at least one of: hidden, predictions, or leave Outputs out to get every output",
+            Run(run, "TM0010").GetMessage());
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
     public void TM0009_two_models_that_would_generate_one_class()
     {
         // Found by the conformance run: two files named model.onnx made the generator throw (CS8785) on a duplicate hint name.

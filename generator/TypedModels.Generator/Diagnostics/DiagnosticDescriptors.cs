@@ -60,4 +60,10 @@ internal static class DiagnosticDescriptors
         "TM0009", "Two models generate the same class", "The class '{0}' would be generated for each of the models {1}; give each a distinct ClassName or Namespace", Category,
         DiagnosticSeverity.Error, isEnabledByDefault: true,
         description: "Two TypedModel items (two files named model.onnx, say), or an item and a [TypedModel] class, would generate a class of the same full name.");
+
+    /// <summary>TM0010: "Outputs selects no output of model '{0}'; name at least one of: {1}, or leave Outputs out to get every output".</summary>
+    public static readonly DiagnosticDescriptor NoOutputSelectedError = new(
+        "TM0010", "No output selected", "Outputs selects no output of model '{0}'; name at least one of: {1}, or leave Outputs out to get every output", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "An empty Outputs list ([TypedModel(…, Outputs = [])]) would give a client with nothing to return, which ONNX Runtime refuses to run.");
 }
