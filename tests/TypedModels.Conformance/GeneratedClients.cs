@@ -35,58 +35,48 @@ internal static class GeneratedClients
         var names = ClassNames(tests);
         var items = tests.Select((t, i) => GeneratorHost.Item(t.SignatureText, t.Name + "/model.onnx", className: names[i], ns: Namespace, line: i)).ToArray();
         var empty = CSharpCompilation.Create("Conformance.Clients", [], References.Value, CompilationOptions);
-        var driver = GeneratorHost.Driver(items).RunGeneratorsAndUpdateCompilation(empty, out var generated, out var driverDiagnostics);
-        var run = driver.GetRunResult();
+        var run = GeneratorHost.Driver(items).RunGeneratorsAndUpdateCompilation(empty, out var generated, out _).GetRunResult();
         if (run.Results.Single().Exception is { } crash)
             throw new InvalidOperationException("The generator threw (CS8785): " + crash);
 
-        var byTest = tests.Select(_ => new List<Diagnostic>()).ToArray();
-        foreach (var diagnostic in run.Diagnostics.Concat(driverDiagnostics).Distinct())
-        {
-            int line = diagnostic.Location.GetLineSpan().StartLinePosition.Line;
-            if (line < 0 || line >= tests.Count)
-                throw new InvalidOperationException("A generator diagnostic without an item's location: " + diagnostic);
-            byTest[line].Add(diagnostic);
-        }
-
-        var treeOf = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
-        foreach (var tree in run.GeneratedTrees)
-            treeOf[Path.GetFileName(tree.FilePath)] = tree;
+        var diagnostics = ByTest(tests.Count, run.Diagnostics, d => d.Location.GetLineSpan().StartLinePosition.Line, "a generator diagnostic without an item's location");
+        var testOfTree = run.GeneratedTrees.ToDictionary(tree => tree, tree => Array.IndexOf(names, Path.GetFileName(tree.FilePath)[(Namespace.Length + 1)..^".g.cs".Length]));
 
         // The generated code alone first: its problems are the product's, and a client with any is not run.
-        var problems = tests.Select(_ => new List<Diagnostic>()).ToArray();
-        var testOfTree = new Dictionary<SyntaxTree, int>();
-        for (int i = 0; i < tests.Count; i++)
-        {
-            if (treeOf.TryGetValue($"{Namespace}.{names[i]}.g.cs", out var tree))
-                testOfTree[tree] = i;
-        }
-        foreach (var diagnostic in generated.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning))
-        {
-            if (diagnostic.Location.SourceTree is { } tree && testOfTree.TryGetValue(tree, out int i))
-                problems[i].Add(diagnostic);
-            else
-                throw new InvalidOperationException("A compiler problem outside any generated client: " + diagnostic);
-        }
+        var problems = ByTest(tests.Count, generated.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning),
+            d => d.Location.SourceTree is { } tree && testOfTree.TryGetValue(tree, out int i) ? i : -1, "a compiler problem outside any generated client");
 
         var clean = testOfTree.Where(kv => problems[kv.Value].Count == 0).OrderBy(kv => kv.Value).ToList();
-        var compilation = generated.RemoveAllSyntaxTrees().AddSyntaxTrees(clean.Select(kv => kv.Key));
+        var assembly = EmitWithHarness(generated.RemoveAllSyntaxTrees().AddSyntaxTrees(clean.Select(kv => kv.Key)), clean.Select(kv => (names[kv.Value], tests[kv.Value])));
+        var harnessOf = clean.ToDictionary(kv => kv.Value, kv => Load(assembly, names[kv.Value]));
+        return tests.Select((_, i) => new ClientBuild(diagnostics[i], problems[i], harnessOf.GetValueOrDefault(i))).ToList();
+    }
+
+    private static List<Diagnostic>[] ByTest(int count, IEnumerable<Diagnostic> diagnostics, Func<Diagnostic, int> testOf, string stray)
+    {
+        var byTest = Enumerable.Range(0, count).Select(_ => new List<Diagnostic>()).ToArray();
+        foreach (var diagnostic in diagnostics)
+        {
+            int i = testOf(diagnostic);
+            if (i < 0 || i >= count)
+                throw new InvalidOperationException($"{stray}: {diagnostic}");
+            byTest[i].Add(diagnostic);
+        }
+        return byTest;
+    }
+
+    private static Assembly EmitWithHarness(Compilation clients, IEnumerable<(string Name, BackendTest Test)> compiled)
+    {
         var harness = new StringBuilder(HarnessPrelude);
-        foreach (var (_, i) in clean)
-            WriteHarness(harness, compilation, names[i], tests[i].Signature!.Inputs.Count);
-        compilation = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(harness.ToString(), ParseOptions, path: "Harness.cs"));
+        foreach (var (name, test) in compiled)
+            WriteHarness(harness, clients, name, test.Signature!.Inputs.Count);
+        var compilation = clients.AddSyntaxTrees(CSharpSyntaxTree.ParseText(harness.ToString(), ParseOptions, path: "Harness.cs"));
 
         using var assembly = new MemoryStream();
         var emitted = compilation.Emit(assembly);
         if (!emitted.Success)
             throw new InvalidOperationException("The harness did not compile:\n" + string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(20)));
-        var loaded = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(new MemoryStream(assembly.ToArray()));
-
-        var builds = new ClientBuild[tests.Count];
-        var harnessOf = clean.ToDictionary(kv => kv.Value, kv => Load(loaded, names[kv.Value]));
-        for (int i = 0; i < tests.Count; i++)
-            builds[i] = new ClientBuild(byTest[i], problems[i], harnessOf.GetValueOrDefault(i));
-        return builds;
+        return System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(new MemoryStream(assembly.ToArray()));
     }
 
     private static Harness Load(Assembly assembly, string name)
