@@ -35,7 +35,7 @@ internal static class Report
         Line($"- The generator ran once over every model's signature (one `<TypedModel>` item each) and the {N(compiled.Count)} clients compiled as one compilation with a harness written from their symbols: {generate.TotalSeconds:F0} s. " +
              $"Running every test both ways took {run.TotalSeconds:F0} s.");
         Line("- Each client is called through its generated `Predict` with the test's inputs (`input_K.pb`), as a user's code calls it, and its outputs are compared with " +
-             "the expected outputs (ONNX's tolerance: rtol 1e-3, atol 1e-7, NaN equals NaN, everything else exact, shapes equal) and, bit for bit, with ONNX Runtime's raw API " +
+             "the expected outputs (ONNX's tolerance: rtol 1e-3, atol 1e-7, NaN equals NaN, an infinity only itself, everything else exact, shapes equal) and, bit for bit, with ONNX Runtime's raw API " +
              "(`InferenceSession.Run` with `OrtValue`s) on the same inputs and session options.");
         Line();
         Line("## Counts");
