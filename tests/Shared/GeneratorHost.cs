@@ -44,6 +44,17 @@ internal static class GeneratorHost
         new OptionsProvider(items, new Dictionary<string, string> { ["build_property.RootNamespace"] = "App" }),
         new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
+    /// <summary>What a compilation of generated clients references: the framework, the runtime and ONNX Runtime.</summary>
+    public static MetadataReference[] References => s_references.Value;
+
+    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator)
+            .Concat([typeof(TypedModels.TypedModelOptions).Assembly.Location, typeof(Microsoft.ML.OnnxRuntime.OrtValue).Assembly.Location])
+            .Distinct(StringComparer.Ordinal)
+            .Select(path => MetadataReference.CreateFromFile(path))
+            .ToArray());
+
     public sealed record ModelItem(InMemoryText Text, Dictionary<string, string> Metadata);
 
     public sealed class InMemoryText(string path, string text) : AdditionalText

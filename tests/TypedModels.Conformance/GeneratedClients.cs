@@ -34,7 +34,7 @@ internal static class GeneratedClients
         // Each item sits on its own line of the project file, so a diagnostic's line says which test it is about.
         var names = ClassNames(tests);
         var items = tests.Select((t, i) => GeneratorHost.Item(t.SignatureText, t.Name + "/model.onnx", className: names[i], ns: Namespace, line: i)).ToArray();
-        var empty = CSharpCompilation.Create("Conformance.Clients", [], References.Value, CompilationOptions);
+        var empty = CSharpCompilation.Create("Conformance.Clients", [], GeneratorHost.References, CompilationOptions);
         var run = GeneratorHost.Driver(items).RunGeneratorsAndUpdateCompilation(empty, out var generated, out _).GetRunResult();
         if (run.Results.Single().Exception is { } crash)
             throw new InvalidOperationException("The generator threw (CS8785): " + crash);
@@ -194,12 +194,4 @@ internal static class GeneratedClients
     // As strict as a project can be: every warning, nullable on.
     private static readonly CSharpCompilationOptions CompilationOptions = new(OutputKind.DynamicallyLinkedLibrary,
         nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999, allowUnsafe: false);
-
-    private static readonly Lazy<MetadataReference[]> References = new(() =>
-        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
-            .Split(Path.PathSeparator)
-            .Concat([typeof(TypedModelOptions).Assembly.Location, typeof(Microsoft.ML.OnnxRuntime.OrtValue).Assembly.Location])
-            .Distinct(StringComparer.Ordinal)
-            .Select(path => MetadataReference.CreateFromFile(path))
-            .ToArray());
 }

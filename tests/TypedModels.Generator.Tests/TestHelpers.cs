@@ -37,20 +37,10 @@ internal static class TestHelpers
         }
     }
 
-    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
-        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
-            .Split(Path.PathSeparator)
-            .Select(path => MetadataReference.CreateFromFile(path))
-            .Concat([
-                MetadataReference.CreateFromFile(typeof(TypedModelAttribute).Assembly.Location),
-                MetadataReference.CreateFromFile(typeof(Microsoft.ML.OnnxRuntime.OrtValue).Assembly.Location),
-            ])
-            .ToArray());
-
     public static CSharpCompilation Compilation(params string[] sources) => CSharpCompilation.Create(
         "App",
         sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest), path: $"/src/App/Source{i}.cs")),
-        s_references.Value,
+        References,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     /// <summary>Runs the generator once; returns the run and the compilation with its output.</summary>
