@@ -5,7 +5,8 @@ namespace TypedModels;
 /// <summary>What the compiler needs to know of an ONNX model: its inputs, outputs and descriptive metadata.</summary>
 /// <remarks>
 /// Value-equatable throughout (records and <see cref="EquatableArray{T}"/>): two reads of models that differ only
-/// in weights compare equal, so the generator's pipeline reuses its cached output.
+/// in weights compare equal, so the generator's pipeline reuses its cached output. <see cref="Graph"/>, with the
+/// weights, is read only for models whose backend may be compiled; their client changes with their weights.
 /// </remarks>
 internal sealed record ModelSignature(
     long IrVersion,
@@ -18,7 +19,8 @@ internal sealed record ModelSignature(
     string GraphDocString,
     EquatableArray<OpsetImport> Opsets,
     EquatableArray<TensorSignature> Inputs,
-    EquatableArray<TensorSignature> Outputs);
+    EquatableArray<TensorSignature> Outputs,
+    ModelGraph? Graph = null);
 
 internal sealed record OpsetImport(string Domain, long Version);
 
@@ -61,3 +63,30 @@ internal enum SignatureErrorKind
 }
 
 internal sealed record SignatureError(SignatureErrorKind Kind, string Message);
+
+/// <summary>
+/// A model's computation: its nodes in the file's (topological) order and its constant tensors. The build step reads
+/// it only for items whose backend may be compiled; <see cref="Refused"/> says why it did not (weights over the
+/// limit, or stored outside the file), and then the lists are empty.
+/// </summary>
+internal sealed record ModelGraph(EquatableArray<GraphNode> Nodes, EquatableArray<ConstantTensor> Initializers, string? Refused);
+
+/// <summary>One node; an empty input name is an optional input left out.</summary>
+internal sealed record GraphNode(string Name, string OpType, string Domain, EquatableArray<string> Inputs, EquatableArray<string> Outputs, EquatableArray<NodeAttribute> Attributes);
+
+/// <summary>A node's attribute: the field its <see cref="Kind"/> names is set, the others are empty.</summary>
+internal sealed record NodeAttribute(string Name, AttributeKind Kind, EquatableArray<long> Ints, EquatableArray<float> Floats, string Text, ConstantTensor? Tensor);
+
+internal enum AttributeKind
+{
+    Float,
+    Int,
+    String,
+    Tensor,
+    Floats,
+    Ints,
+    Other,
+}
+
+/// <summary>An initializer or a tensor attribute: its element type, dims and data as little-endian bytes in base64 (empty when its type is not carried).</summary>
+internal sealed record ConstantTensor(string Name, string ElementType, EquatableArray<long> Dims, string Data);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 
 namespace TypedModels;
@@ -35,6 +36,8 @@ internal static class SignatureText
             Tensor(text, "input", input);
         foreach (var output in s.Outputs)
             Tensor(text, "output", output);
+        if (s.Graph is { } graph)
+            Graph(text, graph);
         return text.ToString();
     }
 
@@ -75,6 +78,9 @@ internal static class SignatureText
         var opsets = new List<OpsetImport>();
         var inputs = new List<TensorSignature>();
         var outputs = new List<TensorSignature>();
+        List<GraphNode>? nodes = null;
+        List<ConstantTensor>? initializers = null;
+        string? refused = null;
         for (int i = 1; i < lines.Length; i++)
         {
             if (lines[i].Length == 0)
@@ -94,13 +100,102 @@ internal static class SignatureText
                 case "opset": opsets.Add(new OpsetImport(f[1], ParseLong(f[2]))); break;
                 case "input": inputs.Add(ReadTensor(f)); break;
                 case "output": outputs.Add(ReadTensor(f)); break;
+                case "graph_refused": refused = f[1]; break;
+                case "node": (nodes ??= new()).Add(new GraphNode(f[1], f[2], f[3], ReadNames(f[4]), ReadNames(f[5]), EquatableArray<NodeAttribute>.Empty)); break;
+                case "attr": AddAttribute(nodes, ReadAttribute(f)); break;
+                case "initializer": (initializers ??= new()).Add(ReadConstant(f[1], f, 2)); break;
                 default: throw new FormatException("unknown record '" + f[0] + "'");
             }
         }
         signature = new ModelSignature(irVersion, producer, producerVersion, domain, modelVersion, doc, graph, graphDoc,
-            opsets.ToEquatableArray(), inputs.ToEquatableArray(), outputs.ToEquatableArray());
+            opsets.ToEquatableArray(), inputs.ToEquatableArray(), outputs.ToEquatableArray(),
+            nodes is null && initializers is null && refused is null ? null
+                : new ModelGraph((nodes ?? new()).ToEquatableArray(), (initializers ?? new()).ToEquatableArray(), refused));
         return true;
     }
+
+    // The graph: a record per node, its attributes on the records after it, then the initializers. Lists of names
+    // are bracketed (an empty name is an optional input left out); floats are written as their bits, exactly.
+    private static void Graph(StringBuilder text, ModelGraph graph)
+    {
+        if (graph.Refused is { } reason)
+        {
+            Line(text, "graph_refused", reason);
+            return;
+        }
+        // An empty graph still writes a record, so that reading it back gives a graph, not none.
+        if (graph.Nodes.Count == 0 && graph.Initializers.Count == 0)
+            Line(text, "graph_refused", "its graph has no nodes");
+        foreach (var node in graph.Nodes)
+        {
+            Line(text, "node", node.Name, node.OpType, node.Domain, Names(node.Inputs), Names(node.Outputs));
+            foreach (var a in node.Attributes)
+            {
+                switch (a.Kind)
+                {
+                    case AttributeKind.Int:
+                    case AttributeKind.Ints:
+                        Line(text, "attr", a.Name, a.Kind.ToString(), string.Join(",", a.Ints.Select(Number)));
+                        break;
+                    case AttributeKind.Float:
+                    case AttributeKind.Floats:
+                        Line(text, "attr", a.Name, a.Kind.ToString(), string.Join(",", a.Floats.Select(FloatBits)));
+                        break;
+                    case AttributeKind.Tensor:
+                        Line(text, "attr", a.Name, a.Kind.ToString(), a.Tensor!.ElementType, Dims(a.Tensor.Dims), a.Tensor.Data);
+                        break;
+                    default:
+                        Line(text, "attr", a.Name, a.Kind.ToString(), a.Text);
+                        break;
+                }
+            }
+        }
+        foreach (var t in graph.Initializers)
+            Line(text, "initializer", t.Name, t.ElementType, Dims(t.Dims), t.Data);
+    }
+
+    private static NodeAttribute ReadAttribute(string[] f)
+    {
+        var kind = (AttributeKind)Enum.Parse(typeof(AttributeKind), f[2]);
+        var none = new NodeAttribute(f[1], kind, EquatableArray<long>.Empty, EquatableArray<float>.Empty, "", null);
+        var items = f[3].Length == 0 ? new string[0] : f[3].Split(',');
+        return kind switch
+        {
+            AttributeKind.Int or AttributeKind.Ints => none with { Ints = items.Select(ParseLong).ToEquatableArray() },
+            AttributeKind.Float or AttributeKind.Floats => none with { Floats = items.Select(ParseFloatBits).ToEquatableArray() },
+            AttributeKind.Tensor => none with { Tensor = ReadConstant(f[1], f, 3) },
+            _ => none with { Text = f[3] },
+        };
+    }
+
+    private static void AddAttribute(List<GraphNode>? nodes, NodeAttribute attribute)
+    {
+        if (nodes is null)
+            throw new FormatException("an attribute before any node");
+        var node = nodes[nodes.Count - 1];
+        nodes[nodes.Count - 1] = node with { Attributes = node.Attributes.Concat(new[] { attribute }).ToEquatableArray() };
+    }
+
+    private static ConstantTensor ReadConstant(string name, string[] f, int at) =>
+        new(name, f[at], ReadShape(f[at + 1])!.Value.Select(d => d.Value).ToEquatableArray(), f[at + 2]);
+
+    private static string Dims(EquatableArray<long> dims) => "[" + string.Join(",", dims.Select(Number)) + "]";
+
+    private static string Names(EquatableArray<string> names) => "[" + string.Join(",", names.Select(n => Escape(n, commas: true))) + "]";
+
+    private static EquatableArray<string> ReadNames(string field)
+    {
+        if (field.Length < 2 || field[0] != '[' || field[field.Length - 1] != ']')
+            throw new FormatException("bad name list '" + field + "'");
+        var body = field.Substring(1, field.Length - 2);
+        return body.Length == 0 ? EquatableArray<string>.Empty : Split(body, ',').ToEquatableArray();
+    }
+
+    private static string FloatBits(float value) =>
+        BitConverter.ToInt32(BitConverter.GetBytes(value), 0).ToString("x8", CultureInfo.InvariantCulture);
+
+    private static float ParseFloatBits(string text) =>
+        BitConverter.ToSingle(BitConverter.GetBytes(int.Parse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)), 0);
 
     private static void Tensor(StringBuilder text, string record, TensorSignature t) =>
         Line(text, record, t.Name, t.Kind.ToString(), t.ElementType, Shape(t.Shape), t.TypeText, t.DocString);

@@ -13,12 +13,12 @@ namespace TypedModels.Build;
 /// here a 1 GB model costs the same few hundred bytes as a 1 KB one. No third-party dependency: this runs inside
 /// whatever MSBuild loads the task.
 /// </summary>
-internal sealed class OnnxSignatureReader
+internal sealed partial class OnnxSignatureReader
 {
     // Field numbers from onnx.proto.
     private const int ModelIrVersion = 1, ModelProducerName = 2, ModelProducerVersion = 3, ModelDomain = 4,
         ModelVersion = 5, ModelDocString = 6, ModelGraph = 7, ModelOpsetImport = 8;
-    private const int GraphName = 2, GraphInitializer = 5, GraphDocString = 10, GraphInput = 11, GraphOutput = 12;
+    private const int GraphNodeField = 1, GraphSparseInitializer = 15, GraphName = 2, GraphInitializer = 5, GraphDocString = 10, GraphInput = 11, GraphOutput = 12;
     private const int TensorName = 8;
     private const int ValueInfoName = 1, ValueInfoType = 2, ValueInfoDocString = 3;
     private const int TypeTensor = 1, TypeSequence = 4, TypeMap = 5, TypeSparseTensor = 8, TypeOptional = 9;
@@ -31,13 +31,21 @@ internal sealed class OnnxSignatureReader
     private const int MaxTypeDepth = 32;
 
     private readonly Stream _stream;
+    private readonly GraphBuilder? _graph;
     private long _position;
 
-    private OnnxSignatureReader(Stream stream) => _stream = stream;
+    private OnnxSignatureReader(Stream stream, long? graphLimit)
+    {
+        _stream = stream;
+        _graph = graphLimit is { } limit ? new GraphBuilder(limit) : null;
+    }
 
-    /// <summary>Reads the signature of the model in <paramref name="stream"/>, which should be seekable.</summary>
+    /// <summary>
+    /// Reads the signature of the model in <paramref name="stream"/>, which should be seekable; with
+    /// <paramref name="graphLimit"/>, its graph too (nodes and weights), unless they take more than that many bytes.
+    /// </summary>
     /// <exception cref="InvalidDataException">The stream is not an ONNX model.</exception>
-    public static ModelSignature Read(Stream stream) => new OnnxSignatureReader(stream).ReadModel(stream.Length);
+    public static ModelSignature Read(Stream stream, long? graphLimit = null) => new OnnxSignatureReader(stream, graphLimit).ReadModel(stream.Length);
 
     private ModelSignature ReadModel(long end)
     {
@@ -66,7 +74,7 @@ internal sealed class OnnxSignatureReader
         // Old exporters list initializers among the inputs too; they have defaults and are not the caller's to give.
         var inputs = graph.Inputs.Where(i => !graph.Initializers.Contains(i.Name));
         return new ModelSignature(irVersion, producer, producerVersion, domain, modelVersion, doc,
-            graph.Name, graph.DocString, opsets.ToEquatableArray(), inputs.ToEquatableArray(), graph.Outputs.ToEquatableArray());
+            graph.Name, graph.DocString, opsets.ToEquatableArray(), inputs.ToEquatableArray(), graph.Outputs.ToEquatableArray(), _graph?.Build());
     }
 
     private sealed record GraphSignature(string Name, string DocString, List<TensorSignature> Inputs, List<TensorSignature> Outputs, HashSet<string> Initializers);
@@ -83,7 +91,10 @@ internal sealed class OnnxSignatureReader
                 case GraphDocString when wire == WireBytes: graph = graph with { DocString = ReadString(end) }; break;
                 case GraphInput when wire == WireBytes: graph.Inputs.Add(ReadValueInfo(ReadLengthEnd(end))); break;
                 case GraphOutput when wire == WireBytes: graph.Outputs.Add(ReadValueInfo(ReadLengthEnd(end))); break;
+                case GraphInitializer when wire == WireBytes && _graph is not null: graph.Initializers.Add(ReadInitializer(ReadLengthEnd(end)).Name); break;
                 case GraphInitializer when wire == WireBytes: graph.Initializers.Add(ReadTensorName(ReadLengthEnd(end))); break;
+                case GraphNodeField when wire == WireBytes && _graph is not null: ReadNode(ReadLengthEnd(end)); break;
+                case GraphSparseInitializer when _graph is not null: _graph.Refuse("it has sparse initializers"); Skip(wire, end); break;
                 default: Skip(wire, end); break; // node, value_info, ...: seeked past
             }
         }

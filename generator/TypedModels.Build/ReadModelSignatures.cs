@@ -22,7 +22,7 @@ public sealed class ReadModelSignatures : Task
         {
             string path = model.GetMetadata("FullPath");
             string signatureFile = model.GetMetadata("TypedModels_SignatureFile");
-            string text = SignatureFor(path);
+            string text = SignatureFor(path, GraphLimit(model));
             Directory.CreateDirectory(Path.GetDirectoryName(signatureFile)!);
             WriteIfChanged(signatureFile, text);
             Log.LogMessage(MessageImportance.Low, "TypedModels: read the signature of {0} into {1}", path, signatureFile);
@@ -30,13 +30,33 @@ public sealed class ReadModelSignatures : Task
         return true;
     }
 
-    /// <summary>The signature file's text for the model at <paramref name="path"/>; never throws.</summary>
-    internal static string SignatureFor(string path)
+    /// <summary>The default of <c>CompiledWeightLimit</c>: 1 MiB of graph and weights.</summary>
+    public const long DefaultGraphLimit = 1L << 20;
+
+    /// <summary>
+    /// How many bytes of graph and weights to read for <paramref name="model"/>: none (null) unless its backend may be
+    /// compiled. A malformed setting reads with the default; the compiler reports the setting itself (TM0013).
+    /// </summary>
+    internal static long? GraphLimit(ITaskItem model)
+    {
+        string backend = model.GetMetadata("Backend").Trim();
+        if (!string.Equals(backend, "Compiled", StringComparison.OrdinalIgnoreCase) && !string.Equals(backend, "Auto", StringComparison.OrdinalIgnoreCase))
+            return null;
+        return long.TryParse(model.GetMetadata("CompiledWeightLimit").Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long limit)
+            ? limit
+            : DefaultGraphLimit;
+    }
+
+    /// <summary>
+    /// The signature file's text for the model at <paramref name="path"/>, with its graph when <paramref name="graphLimit"/>
+    /// is set; never throws.
+    /// </summary>
+    internal static string SignatureFor(string path, long? graphLimit = null)
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 512);
-            return SignatureText.Write(OnnxSignatureReader.Read(stream));
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: graphLimit is null ? 512 : 4096);
+            return SignatureText.Write(OnnxSignatureReader.Read(stream, graphLimit));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

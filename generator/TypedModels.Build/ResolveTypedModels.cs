@@ -36,8 +36,10 @@ public sealed class ResolveTypedModels : Task
             string fullPath = model.GetMetadata("FullPath");
             string targetPath = TargetPath(ProjectDirectory, fullPath);
             item.SetMetadata("TypedModels_Link", targetPath);
+            // Items of one file with and without a graph (two backends) need two signature files.
+            string graph = ReadModelSignatures.GraphLimit(model) is { } limit ? "|graph " + limit.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
             item.SetMetadata("TypedModels_SignatureFile", Path.Combine(SignatureDirectory,
-                Path.GetFileNameWithoutExtension(fullPath) + "." + StableHash(fullPath) + ".signature.txt"));
+                Path.GetFileNameWithoutExtension(fullPath) + "." + StableHash(fullPath + graph) + ".signature.txt"));
 
             // Values reach the compiler through a generated .editorconfig, where '#' and ';' start comments:
             // everything that may hold them is percent-encoded, and the generator decodes it.
@@ -46,6 +48,8 @@ public sealed class ResolveTypedModels : Task
             item.SetMetadata("TypedModels_ClassName", Encode(model.GetMetadata("ClassName").Trim()));
             item.SetMetadata("TypedModels_Namespace", Encode(model.GetMetadata("Namespace").Trim()));
             item.SetMetadata("TypedModels_Embed", string.Equals(model.GetMetadata("EmbedModel").Trim(), "true", StringComparison.OrdinalIgnoreCase) ? "true" : "false");
+            item.SetMetadata("TypedModels_Backend", Encode(model.GetMetadata("Backend").Trim()));
+            item.SetMetadata("TypedModels_CompiledWeightLimit", Encode(model.GetMetadata("CompiledWeightLimit").Trim()));
             var outputs = model.GetMetadata("Outputs").Split(new[] { ';', ',' }, StringSplitOptions.RemoveEmptyEntries);
             item.SetMetadata("TypedModels_Outputs", string.Join(",", Array.ConvertAll(outputs, o => Encode(o.Trim()))));
 

@@ -11,7 +11,7 @@ namespace TypedModels.Generator;
 public sealed partial class TypedModelGenerator
 {
     /// <summary>Writes the C# of one <see cref="ClientSpec"/>.</summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
         private const string Runner = "global::TypedModels.Run.ModelRunner";
         private const string Options = "global::TypedModels.TypedModelOptions";
@@ -23,6 +23,7 @@ public sealed partial class TypedModelGenerator
         private const string TensorSequence = "global::TypedModels.TensorSequence";
         private const string TensorInput = "global::TypedModels.TensorInput";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan";
+        private const string CompiledRunner = "global::TypedModels.Compiled.CompiledRunner";
 
         private static readonly AssemblyName s_assembly = typeof(Emitter).Assembly.GetName();
         private static readonly string s_generatedCode =
@@ -46,8 +47,21 @@ public sealed partial class TypedModelGenerator
                 cancellationToken.ThrowIfCancellationRequested();
                 WritePredict(w, client);
                 w.WriteLine();
-                w.WriteLine("/// <summary>Releases the session and every buffer; the views of the last result become invalid.</summary>");
-                w.WriteLine("public void Dispose() => _runner.Dispose();");
+                if (client.Plan is { } plan)
+                {
+                    WriteCompiled(w, client, plan);
+                    w.WriteLine("/// <summary>Releases the session or the arena, and every buffer; the views of the last result become invalid.</summary>");
+                    w.WriteLine("public void Dispose()");
+                    w.WriteLine("{");
+                    w.WriteLine("    _compiled?.Dispose();");
+                    w.WriteLine("    _runner?.Dispose();");
+                    w.WriteLine("}");
+                }
+                else
+                {
+                    w.WriteLine("/// <summary>Releases the session and every buffer; the views of the last result become invalid.</summary>");
+                    w.WriteLine("public void Dispose() => _runner.Dispose();");
+                }
                 w.WriteLine();
                 WriteResult(w, client);
             }
@@ -75,8 +89,13 @@ public sealed partial class TypedModelGenerator
                 w.WriteDoc($"<para>Graph <c>{Xml(d.GraphName)}</c>{(d.GraphDocString.Length > 0 ? ": " + Xml(d.GraphDocString, multiline: true) : ".")}</para>");
             w.WriteDoc("<para>Inputs: " + string.Join("; ", client.Inputs.Select(Describe)) + ".</para>");
             w.WriteDoc("<para>Outputs: " + string.Join("; ", client.Outputs.Select(Describe)) + ".</para>");
-            w.WriteDoc("<para>An instance owns one ONNX Runtime session, created once, and buffers bound once per input shape: a call " +
-                "allocates nothing. It is single-threaded by design (its buffers are reused): use one instance per thread.</para>");
+            w.WriteDoc(client.Plan is null
+                ? "<para>An instance owns one ONNX Runtime session, created once, and buffers bound once per input shape: a call " +
+                    "allocates nothing. It is single-threaded by design (its buffers are reused): use one instance per thread.</para>"
+                : "<para>Compiled (Backend=Compiled): the model's graph runs as C# generated at build time, with its weights as static data " +
+                    "and one buffer per instance, grown for larger shapes: a call allocates nothing and ONNX Runtime is not used. The constructors that " +
+                    "take a model (a path, bytes, a stream, a resource, a session) run that model on ONNX Runtime instead. An instance is " +
+                    "single-threaded by design (its buffers are reused): use one instance per thread.</para>");
             w.WriteLine("/// </remarks>");
         }
 
@@ -108,15 +127,31 @@ public sealed partial class TypedModelGenerator
             if (given)
                 w.WriteLine($"    new string?[] {{ {string.Join(", ", client.Symbols.Select(s => s.Parameter is { } p ? Literal(p.TrimStart('@')) : "null"))} }});");
             w.WriteLine();
-            w.WriteLine($"private readonly {Runner} _runner;");
-            w.WriteLine();
-            string from = client.Embedded ? "the resource <see cref=\"ResourceName\"/> embedded in this assembly" : "<see cref=\"ModelPath\"/> under the application's base directory";
-            w.WriteLine($"/// <summary>Loads the model from {from}.</summary>");
-            w.WriteLine($"public {name}() : this(DefaultSession(null), ownsSession: true) {{ }}");
-            w.WriteLine();
-            w.WriteLine($"/// <summary>Loads the model from {from}, with <paramref name=\"options\"/>.</summary>");
-            w.WriteLine($"public {name}({Options} options) : this(DefaultSession(options), ownsSession: true) {{ }}");
-            w.WriteLine();
+            bool compiled = client.Plan is not null;
+            if (compiled)
+            {
+                w.WriteLine($"private readonly {Runner}? _runner;");
+                w.WriteLine($"private readonly {CompiledRunner}? _compiled;");
+                w.WriteLine();
+                w.WriteLine("/// <summary>Creates a client of the model compiled into this class: no file is read and ONNX Runtime is not used.</summary>");
+                w.WriteLine($"public {name}() : this(({Options}?)null) {{ }}");
+                w.WriteLine();
+                w.WriteLine("/// <summary>Creates a client of the compiled model with <paramref name=\"options\"/> (only <c>MaxElementsPerTensor</c> applies; <c>Cuda</c> is refused).</summary>");
+                w.WriteLine($"public {name}({Options}? options) => _compiled = new {CompiledRunner}(Descriptor, {client.Outputs.Sum(o => o.Dims.Count)}, options);");
+                w.WriteLine();
+            }
+            else
+            {
+                w.WriteLine($"private readonly {Runner} _runner;");
+                w.WriteLine();
+                string from = client.Embedded ? "the resource <see cref=\"ResourceName\"/> embedded in this assembly" : "<see cref=\"ModelPath\"/> under the application's base directory";
+                w.WriteLine($"/// <summary>Loads the model from {from}.</summary>");
+                w.WriteLine($"public {name}() : this(DefaultSession(null), ownsSession: true) {{ }}");
+                w.WriteLine();
+                w.WriteLine($"/// <summary>Loads the model from {from}, with <paramref name=\"options\"/>.</summary>");
+                w.WriteLine($"public {name}({Options} options) : this(DefaultSession(options), ownsSession: true) {{ }}");
+                w.WriteLine();
+            }
             w.WriteLine("/// <summary>Loads the model from <paramref name=\"modelPath\"/>; it must have the signature this client was compiled against.</summary>");
             w.WriteLine("/// <exception cref=\"global::System.IO.FileNotFoundException\">There is no file at <paramref name=\"modelPath\"/>.</exception>");
             w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">The model's signature differs from <see cref=\"Descriptor\"/>.</exception>");
@@ -142,16 +177,33 @@ public sealed partial class TypedModelGenerator
             w.WriteLine("/// <summary>Loads the model embedded in <paramref name=\"assembly\"/> as the manifest resource <paramref name=\"resourceName\"/>.</summary>");
             w.WriteLine($"public static {name} FromResource(global::System.Reflection.Assembly assembly, string resourceName, {Options}? options = null) => new({Session}.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);");
             w.WriteLine();
-            w.WriteLine("/// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>");
-            w.WriteLine($"public static global::TypedModels.Run.ModelPool<{name}> CreatePool({Options}? options = null) => new(DefaultSession(options), static session => new {name}(session));");
-            w.WriteLine();
-            w.WriteLine($"private static {Session} DefaultSession({Options}? options) =>");
-            w.WriteLine(client.Embedded
-                ? $"    {Session}.LoadResource(Descriptor, typeof({name}).Assembly, ResourceName, options);"
-                : $"    {Session}.Load(Descriptor, {Runner}.DefaultModelPath(ModelPath), options);");
-            w.WriteLine();
-            w.WriteLine("/// <summary>The execution provider the session runs on, and why it was chosen.</summary>");
-            w.WriteLine("public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;");
+            if (compiled)
+            {
+                w.WriteLine("/// <summary>A thread-safe pool of compiled clients (the weights are static data, shared by all); for servers.</summary>");
+                w.WriteLine($"public static global::TypedModels.Run.ModelPool<{name}> CreatePool({Options}? options = null) => new(() => new {name}(options), {CompiledRunner}.Provider);");
+                w.WriteLine();
+                w.WriteLine("/// <summary>Where the model runs, and why: compiled C#, or ONNX Runtime's provider for a model loaded at run time.</summary>");
+                w.WriteLine("public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _compiled?.ExecutionProvider ?? _runner!.ExecutionProvider;");
+                w.WriteLine();
+                w.WriteLine("/// <summary>What runs this instance's model: the compiled graph, or ONNX Runtime for a model loaded at run time.</summary>");
+                w.WriteLine($"public global::TypedModels.ModelBackend Backend => _compiled is null ? global::TypedModels.ModelBackend.OnnxRuntime : global::TypedModels.ModelBackend.Compiled;");
+            }
+            else
+            {
+                w.WriteLine("/// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>");
+                w.WriteLine($"public static global::TypedModels.Run.ModelPool<{name}> CreatePool({Options}? options = null) => new(DefaultSession(options), static session => new {name}(session));");
+                w.WriteLine();
+                w.WriteLine($"private static {Session} DefaultSession({Options}? options) =>");
+                w.WriteLine(client.Embedded
+                    ? $"    {Session}.LoadResource(Descriptor, typeof({name}).Assembly, ResourceName, options);"
+                    : $"    {Session}.Load(Descriptor, {Runner}.DefaultModelPath(ModelPath), options);");
+                w.WriteLine();
+                w.WriteLine("/// <summary>The execution provider the session runs on, and why it was chosen.</summary>");
+                w.WriteLine("public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;");
+                w.WriteLine();
+                w.WriteLine("/// <summary>What runs this instance's model: ONNX Runtime.</summary>");
+                w.WriteLine("public global::TypedModels.ModelBackend Backend => global::TypedModels.ModelBackend.OnnxRuntime;");
+            }
             w.WriteLine();
         }
 
@@ -202,18 +254,24 @@ public sealed partial class TypedModelGenerator
                 .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
             using (w.Block($"public Result Predict({string.Join(", ", parameters)})"))
             {
+                if (client.Plan is not null)
+                {
+                    w.WriteLine($"if (_compiled is not null)");
+                    w.WriteLine($"    return PredictCompiled({string.Join(", ", client.Inputs.Select(i => i.Identifier).Concat(symbolParameters.Select(s => s.Parameter!)))});");
+                }
+                string runner = client.Plan is null ? "_runner" : "_runner!";
                 string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
                 string given = symbolParameters.Count == 0 ? "" :
                     $", stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}";
-                w.WriteLine($"var __binding = _runner.Bind({lengths}{given});");
+                w.WriteLine($"var __binding = {runner}.Bind({lengths}{given});");
                 for (int i = 0; i < client.Inputs.Count; i++)
-                    w.WriteLine(CopyIn(client.Inputs[i], i));
-                w.WriteLine("_runner.Run(__binding);");
+                    w.WriteLine(CopyIn(client.Inputs[i], i, runner));
+                w.WriteLine($"{runner}.Run(__binding);");
                 w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
             }
         }
 
-        private static string CopyIn(TensorSpec input, int index) => input.IsSequence ? $"_runner.SetSequence(__binding, {index}, {input.Identifier});" : (input.IsString, input.IsScalar) switch
+        private static string CopyIn(TensorSpec input, int index, string runner) => input.IsSequence ? $"{runner}.SetSequence(__binding, {index}, {input.Identifier});" : (input.IsString, input.IsScalar) switch
         {
             (true, true) => $"__binding.SetString({index}, {input.Identifier});",
             (true, false) => $"__binding.SetStrings({index}, {input.Identifier});",

@@ -48,6 +48,8 @@ public sealed partial class TypedModelGenerator
                 NullIfEmpty(Get("Namespace")),
                 outputs.Length == 0 ? null : SplitNames(outputs).ToEquatableArray(),
                 Get("Embed") == "true",
+                Get("Backend"),
+                Get("CompiledWeightLimit"),
                 location,
                 signature,
                 error);
@@ -65,8 +67,11 @@ public sealed partial class TypedModelGenerator
             var pathLocation = LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault()?.Expression) ?? LocationInfo.From(syntax);
 
             EquatableArray<OutputRequest>? outputs = null;
+            int? backend = null;
             foreach (var named in attribute.NamedArguments)
             {
+                if (named.Key == "Backend" && named.Value.Value is int value)
+                    backend = value;
                 if (named.Key != "Outputs" || named.Value.IsNull)
                     continue;
                 var elements = OutputElements(syntax);
@@ -91,7 +96,7 @@ public sealed partial class TypedModelGenerator
             var classSpec = new ClassSpec(ns, symbol.Name, containing.ToEquatableArray(), Declared: true);
             var diagnostic = invalid is null ? null
                 : DiagnosticInfo.Create(DiagnosticDescriptors.InvalidTargetClassError, LocationInfo.From(declaration.Identifier.GetLocation()), symbol.Name, invalid);
-            return new AttributeSpec(classSpec, NormalizePath(path), pathLocation, outputs, diagnostic);
+            return new AttributeSpec(classSpec, NormalizePath(path), pathLocation, outputs, backend, diagnostic);
         }
 
         /// <summary>
@@ -113,7 +118,7 @@ public sealed partial class TypedModelGenerator
             string name = item.ClassName ?? Identifiers.Pascal(FileStem(item.ModelPath), "Onnx") + "Model";
             var classSpec = new ClassSpec(item.Namespace ?? NullIfEmpty(rootNamespace ?? ""), name, EquatableArray<ContainingType>.Empty, Declared: false);
             var requested = item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : (EquatableArray<OutputRequest>?)null;
-            return Build(item, item.Signature!, classSpec, requested, item.Location);
+            return Build(item, item.Signature!, classSpec, requested, null, item.Location);
         }
 
         /// <summary>The client a <c>[TypedModel]</c> class gets from the item its path names.</summary>
@@ -129,14 +134,15 @@ public sealed partial class TypedModelGenerator
 
             var requested = attribute.Outputs
                 ?? (item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : null);
-            return Build(item, signature, attribute.Class, requested, attribute.PathLocation);
+            return Build(item, signature, attribute.Class, requested, attribute.Backend, attribute.PathLocation);
         }
 
         private static Result<ClientSpec> Build(ItemSpec item, ModelSignature signature, ClassSpec classSpec,
-            EquatableArray<OutputRequest>? requested, LocationInfo? location)
+            EquatableArray<OutputRequest>? requested, int? attributeBackend, LocationInfo? location)
         {
             var diagnostics = new List<DiagnosticInfo>();
             string model = item.ModelPath;
+            var backend = ChooseBackend(item, signature, attributeBackend, location, diagnostics);
 
             foreach (var input in signature.Inputs)
             {
@@ -252,8 +258,22 @@ public sealed partial class TypedModelGenerator
                 string.Join(", ", signature.Opsets.Select(o => (o.Domain.Length == 0 ? "ai.onnx" : o.Domain) + " " + o.Version)),
                 signature.GraphName,
                 signature.GraphDocString);
-            return new(new ClientSpec(classSpec, item.ModelPath, item.TargetPath, item.Embed, docs, symbolSpecs, inputSpecs, outputSpecs, constants.ToEquatableArray()),
-                diagnostics.ToEquatableArray(), location);
+            var client = new ClientSpec(classSpec, item.ModelPath, item.TargetPath, item.Embed, docs, symbolSpecs, inputSpecs, outputSpecs, constants.ToEquatableArray());
+            if (backend == Backend.OnnxRuntime)
+                return new(client, diagnostics.ToEquatableArray(), location);
+
+            // Compiled or Auto: the graph decides. Every reason is an error when compiling was asked for, one
+            // information when Auto falls back to ONNX Runtime.
+            var (plan, reasons) = Planner.Plan(signature, symbolSpecs, inputSpecs, outputSpecs);
+            if (plan is not null)
+                return new(client with { Plan = plan }, diagnostics.ToEquatableArray(), location);
+            if (backend == Backend.Compiled)
+            {
+                diagnostics.AddRange(reasons.Select(r => DiagnosticInfo.Create(DiagnosticDescriptors.NotCompilableError, location, model, r)));
+                return new(null, diagnostics.ToEquatableArray());
+            }
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompiledFallbackInfo, location, model, string.Join("; ", reasons)));
+            return new(client, diagnostics.ToEquatableArray(), location);
         }
 
         /// <summary>The generated files (named after their classes) that more than one client would write, with the models behind each.</summary>
@@ -273,6 +293,45 @@ public sealed partial class TypedModelGenerator
             var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateClassError, result.Location, name,
                 string.Join(", ", duplicate.ModelPaths.Select(p => "'" + p + "'")));
             return new(null, result.Diagnostics.Concat([diagnostic]).ToEquatableArray(), result.Location);
+        }
+
+        /// <summary>The values of <c>ModelBackend</c>, which the generator cannot reference.</summary>
+        private enum Backend
+        {
+            OnnxRuntime,
+            Compiled,
+            Auto,
+        }
+
+        /// <summary>The backend the attribute or, failing that, the item asks for; TM0013 for a setting that cannot be honoured.</summary>
+        private static Backend ChooseBackend(ItemSpec item, ModelSignature signature, int? attributeBackend, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        {
+            var itemBackend = item.Backend.Trim() switch
+            {
+                "" => Backend.OnnxRuntime,
+                var text when Enum.TryParse<Backend>(text, ignoreCase: true, out var parsed) && !int.TryParse(text, out _) => parsed,
+                var text => Invalid("Backend", text, "it must be OnnxRuntime, Compiled or Auto"),
+            };
+            if (item.WeightLimit.Trim() is { Length: > 0 } limit && !long.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                Invalid("CompiledWeightLimit", limit, "it must be a number of bytes");
+            if (attributeBackend is not { } value)
+                return itemBackend;
+            if (value is < 0 or > 2)
+                return Invalid("Backend", value.ToString(System.Globalization.CultureInfo.InvariantCulture), "it must be ModelBackend.OnnxRuntime, Compiled or Auto");
+            var chosen = (Backend)value;
+            // The build step reads a graph only for items that ask: an attribute cannot make it read one.
+            if (chosen != Backend.OnnxRuntime && signature.Graph is null)
+            {
+                return Invalid("Backend", "ModelBackend." + chosen,
+                    $"the build step reads the graph only for items that ask for it; add Backend=\"{chosen}\" (or \"Auto\") to <TypedModel Include=\"{item.ModelPath}\" />");
+            }
+            return chosen;
+
+            Backend Invalid(string setting, string text, string reason)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBackendSettingError, location, setting, text, item.ModelPath, reason));
+                return Backend.OnnxRuntime;
+            }
         }
 
         /// <summary>Which symbols the runtime can infer from the inputs' lengths (the same passes as its <c>Bind</c>).</summary>

@@ -15,4 +15,11 @@ public sealed class TypedModelAttribute(string path) : Attribute
 
     /// <summary>The outputs to fetch, by their names in the model; all outputs when null.</summary>
     public string[]? Outputs { get; set; }
+
+    /// <summary>
+    /// What runs the model; the item's <c>Backend</c> metadata when not set. <see cref="ModelBackend.Compiled"/> and
+    /// <see cref="ModelBackend.Auto"/> need the graph, which the build step reads only for items whose own
+    /// <c>Backend</c> is <c>Compiled</c> or <c>Auto</c>.
+    /// </summary>
+    public ModelBackend Backend { get; set; }
 }

@@ -66,4 +66,22 @@ internal static class DiagnosticDescriptors
         "TM0010", "No output selected", "Outputs selects no output of model '{0}'; name at least one of: {1}, or leave Outputs out to get every output", Category,
         DiagnosticSeverity.Error, isEnabledByDefault: true,
         description: "An empty Outputs list ([TypedModel(…, Outputs = [])]) would give a client with nothing to return, which ONNX Runtime refuses to run.");
+
+    /// <summary>TM0011: "Model '{0}' cannot run on the compiled backend: {1}".</summary>
+    public static readonly DiagnosticDescriptor NotCompilableError = new(
+        "TM0011", "Model cannot be compiled", "Model '{0}' cannot run on the compiled backend: {1}", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "Backend=\"Compiled\" asks for the model's graph as C#, and a node the outputs need has an op, element type, attribute or shape the compiled backend does not support, or the weights are over CompiledWeightLimit. One diagnostic per node.");
+
+    /// <summary>TM0012: "Model '{0}' runs on ONNX Runtime (Backend=Auto): {1}".</summary>
+    public static readonly DiagnosticDescriptor CompiledFallbackInfo = new(
+        "TM0012", "Auto backend falls back to ONNX Runtime", "Model '{0}' runs on ONNX Runtime (Backend=Auto): {1}", Category,
+        DiagnosticSeverity.Info, isEnabledByDefault: true,
+        description: "Backend=\"Auto\" compiles a model only when every node the outputs need compiles and the weights fit CompiledWeightLimit; otherwise the client runs on ONNX Runtime, and this says why.");
+
+    /// <summary>TM0013: "The {0} setting '{1}' of model '{2}' cannot be used: {3}".</summary>
+    public static readonly DiagnosticDescriptor InvalidBackendSettingError = new(
+        "TM0013", "Invalid backend setting", "The {0} setting '{1}' of model '{2}' cannot be used: {3}", Category,
+        DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "Backend must be OnnxRuntime, Compiled or Auto, CompiledWeightLimit a number of bytes, and an attribute asking for a compiled backend needs an item whose build step read the graph.");
 }

@@ -9,6 +9,7 @@ namespace TypedModels.Generator.Models;
 /// syntax or locations), so that an edit that leaves it equal leaves the emitted source cached.
 /// </remarks>
 [DebuggerDisplay("{Class.Name} ← {ModelPath}")]
+/// <param name="Plan">The compiled computation when the client runs as C# (<c>Backend="Compiled"</c>); null for ONNX Runtime.</param>
 /// <param name="Embedded">The build embeds the model as the resource <c>TypedModels/{TargetPath}</c>, and the default constructor loads it from there.</param>
 internal sealed record ClientSpec(
     ClassSpec Class,
@@ -19,7 +20,8 @@ internal sealed record ClientSpec(
     EquatableArray<SymbolSpec> Symbols,
     EquatableArray<TensorSpec> Inputs,
     EquatableArray<TensorSpec> Outputs,
-    EquatableArray<DimConstant> Constants);
+    EquatableArray<DimConstant> Constants,
+    ComputePlan? Plan = null);
 
 /// <summary>A generated file that several clients would write: its hint name and the models behind it.</summary>
 internal sealed record DuplicateClass(string HintName, EquatableArray<string> ModelPaths);

@@ -13,8 +13,8 @@ namespace TypedModels.Run;
 /// </summary>
 public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDisposable
 {
-    private readonly ModelSession _session;
-    private readonly Func<ModelSession, TModel> _create;
+    private readonly ModelSession? _session;
+    private readonly Func<TModel> _create;
     private readonly object _gate = new();
     private readonly List<TModel> _all = new();
     private TModel[] _free = new TModel[Math.Max(4, Environment.ProcessorCount)];
@@ -25,11 +25,22 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
     public ModelPool(ModelSession session, Func<ModelSession, TModel> create)
     {
         _session = session;
-        _create = create;
+        _create = () => create(session);
+        ExecutionProvider = session.ExecutionProvider;
     }
 
-    /// <summary>The execution provider the shared session runs on, and why.</summary>
-    public ExecutionProviderInfo ExecutionProvider => _session.ExecutionProvider;
+    /// <summary>
+    /// Creates clients with <paramref name="create"/>, each self-contained: for clients compiled to C#
+    /// (<see cref="ModelBackend.Compiled"/>), which share their weights as static data and need no session.
+    /// </summary>
+    public ModelPool(Func<TModel> create, ExecutionProviderInfo executionProvider)
+    {
+        _create = create;
+        ExecutionProvider = executionProvider;
+    }
+
+    /// <summary>The execution provider the clients run on, and why.</summary>
+    public ExecutionProviderInfo ExecutionProvider { get; }
 
     /// <summary>How many clients the pool has created.</summary>
     public int Created
@@ -54,7 +65,7 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
                 return new Lease(this, model);
             }
         }
-        var created = _create(_session);
+        var created = _create();
         lock (_gate)
         {
             if (_disposed)
@@ -79,7 +90,7 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
         }
     }
 
-    /// <summary>Disposes every client the pool created, then the shared session. Leases still out must not be used.</summary>
+    /// <summary>Disposes every client the pool created, then the shared session if there is one. Leases still out must not be used.</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -90,7 +101,7 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
         }
         foreach (var model in _all)
             model.Dispose();
-        _session.Dispose();
+        _session?.Dispose();
     }
 
     /// <summary>A rented client; disposing the lease returns it to the pool.</summary>

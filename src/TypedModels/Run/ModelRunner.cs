@@ -29,9 +29,10 @@ public sealed class ModelRunner : IDisposable
     private readonly long[] _symbols;
     private readonly int _maxShapes;
     private readonly long _maxElements;
+    private readonly ShapeResolver _resolver;
     private ShapeBinding? _last;
     private long _clock;
-    private int _owner;
+    private SingleCaller _caller;
     private bool _disposed;
 
     /// <summary>Loads the model at <paramref name="modelPath"/> into a session of its own.</summary>
@@ -58,6 +59,7 @@ public sealed class ModelRunner : IDisposable
         _symbols = new long[_descriptor.Symbols.Length];
         _maxShapes = Math.Max(1, session.Options.MaxCachedShapes);
         _maxElements = session.Options.MaxElementsPerTensor;
+        _resolver = new ShapeResolver(_descriptor, _maxElements);
         _runOptions = new RunOptions();
     }
 
@@ -81,24 +83,22 @@ public sealed class ModelRunner : IDisposable
     public ShapeBinding Bind(ReadOnlySpan<int> inputLengths, ReadOnlySpan<long> givenSymbols = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Enter();
+        _caller.Enter(_descriptor.Name);
         try
         {
             var symbols = _symbols.AsSpan();
-            symbols.Fill(-1);
-            GiveSymbols(givenSymbols, symbols);
-            InferSymbols(inputLengths, symbols);
+            _resolver.Resolve(inputLengths, givenSymbols, symbols);
             return Find(symbols);
         }
         catch (OnnxRuntimeException e)
         {
             // Binding a new shape allocates and binds native tensors; a failure there is ONNX Runtime's, like a run's.
-            Exit();
+            _caller.Exit();
             throw new TypedModelException(_descriptor.Name, "ONNX Runtime could not bind buffers for this shape", e);
         }
         catch
         {
-            Exit();
+            _caller.Exit();
             throw;
         }
     }
@@ -118,7 +118,7 @@ public sealed class ModelRunner : IDisposable
         }
         finally
         {
-            Exit();
+            _caller.Exit();
         }
     }
 
@@ -156,12 +156,12 @@ public sealed class ModelRunner : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            Exit();
+            _caller.Exit();
             throw new TypedModelException(_descriptor.Name, $"ONNX Runtime could not build the sequence input '{descriptor.Name}'", e);
         }
         catch
         {
-            Exit();
+            _caller.Exit();
             throw;
         }
     }
@@ -179,7 +179,7 @@ public sealed class ModelRunner : IDisposable
             foreach (long dim in shape)
             {
                 negative |= dim < 0;
-                size = dim < 0 ? size : Times(size, dim);
+                size = dim < 0 ? size : _resolver.Times(size, dim);
             }
             if (negative || size > _maxElements || size != tensors[k].Values.Length)
             {
@@ -207,7 +207,7 @@ public sealed class ModelRunner : IDisposable
             }
         }
 
-        CheckSizes(symbols);
+        _resolver.CheckSizes(symbols);
         if (_bindings.Count >= _maxShapes)
             Evict();
         var created = new ShapeBinding(_session, _descriptor, symbols) { LastUsed = now };
@@ -228,178 +228,6 @@ public sealed class ModelRunner : IDisposable
         if (ReferenceEquals(_last, evicted))
             _last = null;
         evicted.Dispose();
-    }
-
-    // One owner at a time: the thread id, set and cleared with interlocked operations (a few nanoseconds a call).
-    private void Enter()
-    {
-        int me = Environment.CurrentManagedThreadId;
-        int owner = Interlocked.CompareExchange(ref _owner, me, 0);
-        if (owner != 0 && owner != me)
-            ThrowConcurrent();
-    }
-
-    private void Exit() => Volatile.Write(ref _owner, 0);
-
-    [DoesNotReturn]
-    private void ThrowConcurrent() => throw new InvalidOperationException(
-        $"{_descriptor.Name}: another thread is calling Predict on this instance. A client is single-threaded by design " +
-        "(its buffers are reused); give each thread its own client, or rent them from a ModelPool.");
-
-    private void GiveSymbols(ReadOnlySpan<long> given, Span<long> symbols)
-    {
-        int next = 0;
-        for (int s = 0; s < symbols.Length && next < given.Length; s++)
-        {
-            if (_descriptor.Parameters[s] is not { } parameter)
-                continue;
-            long value = given[next++];
-            if (value < 0 || value > _maxElements)
-            {
-                throw new ArgumentOutOfRangeException(parameter, value,
-                    $"{_descriptor.Name}: the dim '{_descriptor.Symbols[s]}' must be between 0 and {_maxElements}; {value} was given.");
-            }
-            symbols[s] = value;
-        }
-    }
-
-    // Each pass resolves the inputs left with one unknown symbol; a later pass catches symbols that only
-    // become inferable once another input has fixed one of its dims. Empty tensors are valid ONNX values: a symbol
-    // is 0 when its input is empty and the rest of its shape is not, and an input whose other dims hold a 0 says
-    // nothing about its symbol.
-    private void InferSymbols(ReadOnlySpan<int> lengths, Span<long> symbols)
-    {
-        var inputs = _descriptor.Inputs;
-        for (int pass = 0; pass <= inputs.Length; pass++)
-        {
-            bool progressed = false, pending = false;
-            for (int i = 0; i < inputs.Length; i++)
-            {
-                if (inputs[i].IsSequence)
-                    continue; // its tensors carry their own shapes
-                long known = 1;
-                int unknown = -1, unknownCount = 0;
-                foreach (long dim in inputs[i].Dims)
-                {
-                    long value = dim >= 0 ? dim : symbols[-1 - (int)dim];
-                    if (value >= 0)
-                        known = Times(known, value);
-                    else if (unknown != -1 - (int)dim)
-                        (unknown, unknownCount) = (-1 - (int)dim, unknownCount + 1);
-                }
-                if (unknownCount == 0)
-                {
-                    if (known != lengths[i])
-                        ThrowLength(i, lengths[i], symbols);
-                }
-                else if (unknownCount == 1 && CountOf(inputs[i].Dims, unknown) == 1 && known > 0)
-                {
-                    if (lengths[i] % known != 0)
-                        ThrowLength(i, lengths[i], symbols);
-                    symbols[unknown] = lengths[i] / known;
-                    progressed = true;
-                }
-                else if (known == 0 && lengths[i] != 0)
-                {
-                    ThrowLength(i, lengths[i], symbols);
-                }
-                else
-                {
-                    pending = true;
-                }
-            }
-            if (!pending)
-                return;
-            if (!progressed)
-                break;
-        }
-        ThrowUnresolved(symbols);
-    }
-
-    /// <summary>Refuses a shape whose inputs or outputs would exceed <see cref="TypedModelOptions.MaxElementsPerTensor"/>.</summary>
-    private void CheckSizes(ReadOnlySpan<long> symbols)
-    {
-        foreach (var tensors in new[] { _descriptor.Inputs, _descriptor.Outputs })
-        {
-            foreach (var tensor in tensors)
-            {
-                if (tensor.IsSequence)
-                    continue;
-                long size = 1;
-                foreach (long dim in tensor.Dims)
-                {
-                    long value = dim >= 0 ? dim : symbols[-1 - (int)dim];
-                    if (value >= 0)
-                        size = Times(size, value);
-                }
-                if (size > _maxElements)
-                {
-                    throw new ArgumentException(
-                        $"{_descriptor.Name}: {(tensors == _descriptor.Inputs ? "input" : "output")} '{tensor.Name}' {tensor.ShapeText(_descriptor.Symbols)} " +
-                        $"would have more than {_maxElements} elements with {Known(symbols)}; raise TypedModelOptions.MaxElementsPerTensor to allow it.",
-                        tensor.Name);
-                }
-            }
-        }
-    }
-
-    // Sizes saturate just above the limit instead of overflowing: a model may declare absurd fixed dims.
-    private long Times(long a, long b) => a == 0 || b == 0 ? 0 : a > (_maxElements + 1) / b ? _maxElements + 1 : a * b;
-
-    private static int CountOf(long[] dims, int symbol)
-    {
-        int count = 0;
-        foreach (long dim in dims)
-            count += dim == ModelDescriptor.Symbol(symbol) ? 1 : 0;
-        return count;
-    }
-
-    private string Known(ReadOnlySpan<long> symbols)
-    {
-        var known = new List<string>();
-        for (int s = 0; s < symbols.Length; s++)
-        {
-            if (symbols[s] >= 0)
-                known.Add($"{_descriptor.Symbols[s]} = {symbols[s]}");
-        }
-        return string.Join(", ", known);
-    }
-
-    [DoesNotReturn]
-    private void ThrowLength(int input, int length, ReadOnlySpan<long> symbols)
-    {
-        var tensor = _descriptor.Inputs[input];
-        string known = Known(symbols);
-        string expected = tensor.Dims.Length == 0
-            ? "so it takes exactly one element"
-            : $"so it needs a whole number of rows of {RowSize(tensor, symbols)} elements";
-        throw new ArgumentException(
-            $"{_descriptor.Name}: input '{tensor.Name}' has shape {tensor.ShapeText(_descriptor.Symbols)}{(known.Length > 0 ? " with " + known : "")}, " +
-            $"{expected}; {length} elements were given.",
-            tensor.Name);
-    }
-
-    private static long RowSize(TensorDescriptor tensor, ReadOnlySpan<long> symbols)
-    {
-        long size = 1;
-        foreach (long dim in tensor.Dims)
-        {
-            long value = dim >= 0 ? dim : symbols[-1 - (int)dim];
-            size *= value >= 0 ? value : 1;
-        }
-        return size;
-    }
-
-    [DoesNotReturn]
-    private void ThrowUnresolved(ReadOnlySpan<long> symbols)
-    {
-        var missing = new List<string>();
-        for (int s = 0; s < symbols.Length; s++)
-        {
-            if (symbols[s] < 0)
-                missing.Add(_descriptor.Symbols[s]);
-        }
-        throw new ArgumentException($"{_descriptor.Name}: the dims {string.Join(", ", missing)} cannot be inferred from the inputs' lengths.");
     }
 
     /// <summary>Releases the bindings, their buffers and, when it owns it, the session; once.</summary>

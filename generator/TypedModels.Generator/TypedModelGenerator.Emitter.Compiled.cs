@@ -1,0 +1,169 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using TypedModels.Generator.Helpers;
+using TypedModels.Generator.Models;
+
+namespace TypedModels.Generator;
+
+public sealed partial class TypedModelGenerator
+{
+    internal static partial class Emitter
+    {
+        private const string Kernels = "global::TypedModels.Compiled.Kernels";
+
+        /// <summary>
+        /// The compiled half of a <c>Backend="Compiled"</c> client: the weights as static data and the kernel calls.
+        /// <code>
+        /// private Result PredictCompiled(global::System.ReadOnlySpan&lt;float&gt; number)
+        /// {
+        ///     var __compiled = _compiled!;
+        ///     global::System.Span&lt;long&gt; __symbols = stackalloc long[1];
+        ///     __compiled.Enter(stackalloc int[] { number.Length }, default, __symbols);
+        ///     try
+        ///     {
+        ///         long __s0 = __symbols[0];
+        ///         var __arena = __compiled.Arena(__s0 * 2 + __s0 * 4 + __s0 * 1);
+        ///         …
+        ///         // dense (Gemm)
+        ///         global::TypedModels.Compiled.Kernels.Gemm(__v1, __Weights0, __Weights1, 1, 4, __v2, (int)__s0, 4, 2, false, false, 1f, 1f);
+        ///         …
+        ///     }
+        ///     finally { __compiled.Exit(); }
+        /// }
+        /// </code>
+        /// </summary>
+        private static void WriteCompiled(SourceWriter w, ClientSpec client, ComputePlan plan)
+        {
+            for (int c = 0; c < plan.Constants.Count; c++)
+                WriteConstant(w, plan.Constants[c], c);
+
+            var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
+            var parameters = client.Inputs.Select(i => i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
+                .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
+            using (w.Block($"private Result PredictCompiled({string.Join(", ", parameters)})"))
+            {
+                w.WriteLine("var __compiled = _compiled!;");
+                w.WriteLine($"global::System.Span<long> __symbols = stackalloc long[{client.Symbols.Count}];");
+                string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
+                string given = symbolParameters.Count == 0 ? "default" : $"stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}";
+                w.WriteLine($"__compiled.Enter({lengths}, {given}, __symbols);");
+                using (w.Block("try"))
+                    WriteSteps(w, client, plan);
+                using (w.Block("finally"))
+                    w.WriteLine("__compiled.Exit();");
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan)
+        {
+            {
+                for (int s = 0; s < client.Symbols.Count; s++)
+                    w.WriteLine($"long __s{s} = __symbols[{s}];");
+
+                var arena = Enumerable.Range(0, plan.Values.Count).Where(v => plan.Values[v].Storage == Storage.Arena).ToList();
+                w.WriteLine($"var __arena = __compiled.Arena({(arena.Count == 0 ? "0" : string.Join(" + ", arena.Select(v => Size(plan.Values[v].Shape))))});");
+                w.WriteLine("int __at = 0;");
+                foreach (int v in arena)
+                {
+                    w.WriteLine($"var __v{v} = __arena.Slice(__at, (int)({Size(plan.Values[v].Shape)}));");
+                    w.WriteLine($"__at += __v{v}.Length;");
+                }
+
+                foreach (var step in plan.Steps)
+                {
+                    w.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
+                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan)))});");
+                }
+
+                w.WriteLine("var __shapes = __compiled.Shapes;");
+                int at = 0;
+                var views = new List<string>();
+                for (int o = 0; o < plan.Outputs.Count; o++)
+                {
+                    var value = plan.Values[plan.Outputs[o]];
+                    for (int d = 0; d < value.Shape.Count; d++)
+                        w.WriteLine($"__shapes[{at + d}] = {Dim(value.Shape[d])};");
+                    views.Add($"new {TensorView}<float>({Tensor(plan.Outputs[o], client, plan)}, new {ReadOnlySpan}<long>(__shapes, {at}, {value.Shape.Count}))");
+                    at += value.Shape.Count;
+                }
+                w.WriteLine($"return new Result({string.Join(", ", views)});");
+            }
+        }
+
+        /// <summary>
+        /// A constant as a static read-only array: its initializer is data in the assembly image, copied once when the class
+        /// is first used. (A <c>ReadOnlySpan&lt;float&gt;</c> property over that data would copy nothing, but in a Debug
+        /// build each read of it allocates; an array allocates nothing per call in every configuration.)
+        /// </summary>
+        private static void WriteConstant(SourceWriter w, PlanConstant constant, int index)
+        {
+            w.WriteLine($"/// <summary><c>{Xml(constant.Name)}</c>: {constant.Values.Count} value{(constant.Values.Count == 1 ? "" : "s")} from the model.</summary>");
+            w.WriteLine($"private static readonly float[] __Weights{index} = new float[]");
+            w.WriteLine("{");
+            for (int i = 0; i < constant.Values.Count; i += 8)
+                w.WriteLine("    " + string.Join(", ", constant.Values.Skip(i).Take(8).Select(FloatLiteral)) + ",");
+            w.WriteLine("};");
+            w.WriteLine();
+        }
+
+        private static string Argument(PlanArg arg, ClientSpec client, ComputePlan plan) => arg.Kind switch
+        {
+            ArgKind.Tensor => arg.Integer < 0 ? "default" : Tensor((int)arg.Integer, client, plan),
+            ArgKind.Shape => arg.Dims.Count == 0 ? $"{ReadOnlySpan}<int>.Empty" : $"stackalloc int[] {{ {string.Join(", ", arg.Dims.Select(d => d.IsFixed ? Number(d.Value) : $"(int)__s{d.Symbol}"))} }}",
+            ArgKind.Count => Count(arg.Dims),
+            ArgKind.Float => FloatLiteral(arg.Real),
+            _ => arg.Integer != 0 ? "true" : "false",
+        };
+
+        /// <summary>The span a value lives in: a parameter, a static constant, or its slice of the arena (an alias is its source's).</summary>
+        private static string Tensor(int index, ClientSpec client, ComputePlan plan)
+        {
+            var value = plan.Values[index];
+            return value.Storage switch
+            {
+                Storage.Input when client.Inputs[value.Source].IsScalar => $"new {ReadOnlySpan}<float>(in {client.Inputs[value.Source].Identifier})",
+                Storage.Input => client.Inputs[value.Source].Identifier,
+                Storage.Constant => $"__Weights{value.Source}",
+                Storage.Alias => Tensor(value.Source, client, plan),
+                _ => $"__v{index}",
+            };
+        }
+
+        /// <summary>The number of elements of a shape, as a <c>long</c> expression (the arena's size is checked before any is cast to int).</summary>
+        private static string Size(EquatableArray<PlanDim> shape)
+        {
+            long product = shape.Where(d => d.IsFixed).Aggregate(1L, (p, d) => p * d.Value);
+            var symbols = shape.Where(d => !d.IsFixed).Select(d => $"__s{d.Symbol}").ToList();
+            if (product == 0 || symbols.Count == 0)
+                return Number(product) + "L";
+            return string.Join(" * ", product == 1 ? symbols : symbols.Append(Number(product) + "L"));
+        }
+
+        private static string Count(EquatableArray<PlanDim> dims)
+        {
+            string size = Size(dims);
+            return size.EndsWith("L", System.StringComparison.Ordinal) && !size.Contains("__s") ? size.Substring(0, size.Length - 1) : $"(int)({size})";
+        }
+
+        private static string Dim(PlanDim dim) => dim.IsFixed ? Number(dim.Value) : $"__s{dim.Symbol}";
+
+        /// <summary>A float as C# source that reads back bit for bit: nine significant digits, or the named constants.</summary>
+        private static string FloatLiteral(float value)
+        {
+            if (float.IsNaN(value))
+                return "float.NaN";
+            if (float.IsPositiveInfinity(value))
+                return "float.PositiveInfinity";
+            if (float.IsNegativeInfinity(value))
+                return "float.NegativeInfinity";
+            if (value == 0 && 1f / value < 0)
+                return "-0f";
+            return value.ToString("G9", CultureInfo.InvariantCulture) + "f";
+        }
+
+        /// <summary>A node name made safe for a line comment.</summary>
+        private static string Comment(string text) => new(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+    }
+}

@@ -1,0 +1,339 @@
+using System;
+using System.ComponentModel;
+using System.Numerics.Tensors;
+
+namespace TypedModels.Compiled;
+
+/// <summary>
+/// The operators a compiled client calls, on row-major float tensors, with ONNX's semantics. Shapes arrive as
+/// spans (the generated code passes <c>stackalloc</c>ed dims), outputs are written into spans of the client's arena:
+/// nothing here allocates. Vector work goes through <see cref="TensorPrimitives"/> (SIMD); loops remain where a
+/// call per row would cost more than the row (the small dims of the models this backend is for).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Kernels
+{
+    // Below this many elements a TensorPrimitives call costs more than a plain loop over them.
+    private const int VectorMinimum = 16;
+
+    /// <summary><c>Add</c> with multidirectional broadcasting.</summary>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<int> aShape, ReadOnlySpan<float> b, ReadOnlySpan<int> bShape, Span<float> d, ReadOnlySpan<int> dShape) =>
+        Broadcast<AddOperator>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary><c>Sub</c> with multidirectional broadcasting.</summary>
+    public static void Sub(ReadOnlySpan<float> a, ReadOnlySpan<int> aShape, ReadOnlySpan<float> b, ReadOnlySpan<int> bShape, Span<float> d, ReadOnlySpan<int> dShape) =>
+        Broadcast<SubtractOperator>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary><c>Mul</c> with multidirectional broadcasting.</summary>
+    public static void Mul(ReadOnlySpan<float> a, ReadOnlySpan<int> aShape, ReadOnlySpan<float> b, ReadOnlySpan<int> bShape, Span<float> d, ReadOnlySpan<int> dShape) =>
+        Broadcast<MultiplyOperator>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary><c>Div</c> with multidirectional broadcasting.</summary>
+    public static void Div(ReadOnlySpan<float> a, ReadOnlySpan<int> aShape, ReadOnlySpan<float> b, ReadOnlySpan<int> bShape, Span<float> d, ReadOnlySpan<int> dShape) =>
+        Broadcast<DivideOperator>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary><c>Relu</c>: max(x, 0), NaN kept.</summary>
+    public static void Relu(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Max(x, 0f, d);
+
+    /// <summary><c>LeakyRelu</c>: x, or alpha·x where x is negative.</summary>
+    public static void LeakyRelu(ReadOnlySpan<float> x, float alpha, Span<float> d)
+    {
+        for (int i = 0; i < x.Length; i++)
+            d[i] = x[i] < 0 ? alpha * x[i] : x[i];
+    }
+
+    /// <summary><c>Sigmoid</c>: 1 / (1 + e^-x).</summary>
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Sigmoid(x, d);
+
+    /// <summary><c>Tanh</c>.</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Tanh(x, d);
+
+    /// <summary>A copy, for <c>Identity</c>, <c>Reshape</c>, <c>Flatten</c> and <c>Cast</c> to float when the result must own its storage.</summary>
+    public static void Copy(ReadOnlySpan<float> x, Span<float> d) => x.CopyTo(d);
+
+    /// <summary>
+    /// <c>Softmax</c> over <paramref name="axis"/> elements, for each of <paramref name="outer"/> × <paramref name="inner"/>
+    /// positions (inner = 1: the axis is the last dim, or the coerced 2-D form of opsets before 13). The maximum is
+    /// subtracted first, as ONNX Runtime does, so large inputs do not overflow.
+    /// </summary>
+    public static void Softmax(ReadOnlySpan<float> x, Span<float> d, int outer, int axis, int inner)
+    {
+        if (axis == 0)
+            return;
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                var row = x.Slice(o * axis, axis);
+                var target = d.Slice(o * axis, axis);
+                TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), target);
+                TensorPrimitives.Exp(target, target);
+                TensorPrimitives.Divide(target, TensorPrimitives.Sum(target), target);
+            }
+            return;
+        }
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * axis * inner + i;
+                float max = float.NegativeInfinity;
+                for (int k = 0; k < axis; k++)
+                    max = MathF.Max(max, x[start + k * inner]);
+                float sum = 0;
+                for (int k = 0; k < axis; k++)
+                    sum += d[start + k * inner] = MathF.Exp(x[start + k * inner] - max);
+                for (int k = 0; k < axis; k++)
+                    d[start + k * inner] /= sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>Gemm</c>: d[M,N] = alpha·A'·B' + beta·C, where A' is A [M,K] (or Aᵀ of [K,M] when <paramref name="transA"/>),
+    /// B' is B [K,N] (or Bᵀ of [N,K]), and C (empty when absent) broadcasts from [<paramref name="cRows"/>, <paramref name="cColumns"/>]
+    /// with each 1 or the full size.
+    /// </summary>
+    public static void Gemm(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, int cRows, int cColumns, Span<float> d,
+        int m, int n, int k, bool transA, bool transB, float alpha, float beta)
+    {
+        MatMul(a, b, d, m, n, k, transA, transB);
+        if (alpha != 1f)
+            TensorPrimitives.Multiply(d, alpha, d);
+        if (c.IsEmpty || beta == 0f)
+            return;
+        for (int i = 0; i < m; i++)
+        {
+            var row = d.Slice(i * n, n);
+            var bias = c.Slice(cRows == 1 ? 0 : i * cColumns, cColumns);
+            if (cColumns == 1)
+                TensorPrimitives.Add(row, beta * bias[0], row);
+            else if (beta == 1f)
+                AddSmall(row, bias, row);
+            else
+                TensorPrimitives.MultiplyAdd(bias, beta, row, row);
+        }
+    }
+
+    /// <summary>
+    /// <c>MatMul</c> over <paramref name="batches"/> pairs of matrices, A [M,K] and B [K,N], each pair <paramref name="aStride"/>
+    /// and <paramref name="bStride"/> elements after the last (0 for a side that broadcasts over the batch).
+    /// </summary>
+    public static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d, int batches, int aStride, int bStride, int m, int k, int n)
+    {
+        for (int i = 0; i < batches; i++)
+            MatMul(a.Slice(i * aStride, m * k), b.Slice(i * bStride, k * n), d.Slice(i * m * n, m * n), m, n, k, transA: false, transB: false);
+    }
+
+    /// <summary>
+    /// <c>Tile</c>: <paramref name="x"/> of shape <paramref name="shape"/> repeated <paramref name="repeats"/> times along each dim into
+    /// <paramref name="d"/>. Built outermost dim last: the inner block is tiled first, then copied whole.
+    /// </summary>
+    public static void Tile(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> repeats, Span<float> d)
+    {
+        if (d.IsEmpty)
+            return;
+        Tile(x, shape, repeats, d, 0);
+    }
+
+    private static int Tile(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> repeats, Span<float> d, int dim)
+    {
+        if (dim == shape.Length)
+        {
+            d[0] = x[0];
+            return 1;
+        }
+        int written = 0;
+        if (dim == shape.Length - 1)
+        {
+            x.Slice(0, shape[dim]).CopyTo(d);
+            written = shape[dim];
+        }
+        else
+        {
+            int inner = 1;
+            for (int i = dim + 1; i < shape.Length; i++)
+                inner *= shape[i];
+            for (int j = 0; j < shape[dim]; j++)
+                written += Tile(x.Slice(j * inner), shape, repeats, d.Slice(written), dim + 1);
+        }
+        var block = d.Slice(0, written);
+        for (int r = 1; r < repeats[dim]; r++)
+            block.CopyTo(d.Slice(r * written));
+        return written * repeats[dim];
+    }
+
+    /// <summary>
+    /// One input of <c>Concat</c>: for each of <paramref name="outer"/> positions, its block of <paramref name="block"/> elements
+    /// goes to <paramref name="offset"/> within the output's block of <paramref name="outputBlock"/>.
+    /// </summary>
+    public static void ConcatPart(ReadOnlySpan<float> x, Span<float> d, int outer, int block, int outputBlock, int offset)
+    {
+        for (int o = 0; o < outer; o++)
+            x.Slice(o * block, block).CopyTo(d.Slice(o * outputBlock + offset, block));
+    }
+
+    // Row-major product with transposes folded into the indexing; the common layouts get the fast loops.
+    private static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d, int m, int n, int k, bool transA, bool transB)
+    {
+        if (!transA && !transB && n >= VectorMinimum)
+        {
+            // Each row of d is a sum of B's rows weighted by A's row: SIMD along N.
+            for (int i = 0; i < m; i++)
+            {
+                var row = d.Slice(i * n, n);
+                row.Clear();
+                for (int p = 0; p < k; p++)
+                    TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), a[i * k + p], row, row);
+            }
+            return;
+        }
+        if (!transA && transB && k >= VectorMinimum)
+        {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    d[i * n + j] = TensorPrimitives.Dot(a.Slice(i * k, k), b.Slice(j * k, k));
+            return;
+        }
+        int aRow = transA ? 1 : k, aColumn = transA ? m : 1, bRow = transB ? 1 : n, bColumn = transB ? k : 1;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float sum = 0;
+                for (int p = 0; p < k; p++)
+                    sum += a[i * aRow + p * aColumn] * b[p * bRow + j * bColumn];
+                d[i * n + j] = sum;
+            }
+        }
+    }
+
+    private static void AddSmall(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d)
+    {
+        if (x.Length >= VectorMinimum)
+        {
+            TensorPrimitives.Add(x, y, d);
+            return;
+        }
+        for (int i = 0; i < x.Length; i++)
+            d[i] = x[i] + y[i];
+    }
+
+    /// <summary>
+    /// Applies <typeparamref name="TOperator"/> elementwise with ONNX (numpy) broadcasting: shapes are right-aligned and a
+    /// dim of 1 stretches. Whole-span cases go straight to TensorPrimitives; otherwise the last dim is one vector call
+    /// per row and an odometer walks the rest.
+    /// </summary>
+    private static void Broadcast<TOperator>(ReadOnlySpan<float> a, ReadOnlySpan<int> aShape, ReadOnlySpan<float> b, ReadOnlySpan<int> bShape,
+        Span<float> d, ReadOnlySpan<int> dShape) where TOperator : IBinaryOperator
+    {
+        if (a.Length == d.Length && b.Length == d.Length)
+        {
+            TOperator.Apply(a, b, d);
+            return;
+        }
+        if (a.Length == d.Length && b.Length == 1)
+        {
+            TOperator.Apply(a, b[0], d);
+            return;
+        }
+        if (b.Length == d.Length && a.Length == 1)
+        {
+            TOperator.Apply(a[0], b, d);
+            return;
+        }
+        if (d.IsEmpty)
+            return;
+
+        int rank = dShape.Length;
+        Span<int> aStrides = stackalloc int[rank];
+        Span<int> bStrides = stackalloc int[rank];
+        Strides(aShape, rank, aStrides);
+        Strides(bShape, rank, bStrides);
+        int last = dShape[rank - 1];
+        int rows = d.Length / last;
+        Span<int> index = stackalloc int[rank];
+        int aOffset = 0, bOffset = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            var target = d.Slice(row * last, last);
+            bool aRow = aStrides[rank - 1] != 0, bRow = bStrides[rank - 1] != 0;
+            if (aRow && bRow)
+                TOperator.Apply(a.Slice(aOffset, last), b.Slice(bOffset, last), target);
+            else if (aRow)
+                TOperator.Apply(a.Slice(aOffset, last), b[bOffset], target);
+            else if (bRow)
+                TOperator.Apply(a[aOffset], b.Slice(bOffset, last), target);
+            else
+                target.Fill(TOperator.Apply(a[aOffset], b[bOffset]));
+
+            // Advance the odometer over every dim but the last.
+            for (int dim = rank - 2; dim >= 0; dim--)
+            {
+                aOffset += aStrides[dim];
+                bOffset += bStrides[dim];
+                if (++index[dim] < dShape[dim])
+                    break;
+                aOffset -= aStrides[dim] * dShape[dim];
+                bOffset -= bStrides[dim] * dShape[dim];
+                index[dim] = 0;
+            }
+        }
+    }
+
+    // Strides of a tensor right-aligned to the output's rank; 0 where it broadcasts (a dim of 1, or a missing one).
+    private static void Strides(ReadOnlySpan<int> shape, int rank, Span<int> strides)
+    {
+        int stride = 1;
+        for (int i = rank - 1; i >= 0; i--)
+        {
+            int source = i - (rank - shape.Length);
+            int dim = source >= 0 ? shape[source] : 1;
+            strides[i] = dim == 1 ? 0 : stride;
+            stride *= dim;
+        }
+    }
+
+    private interface IBinaryOperator
+    {
+        static abstract void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d);
+
+        static abstract void Apply(ReadOnlySpan<float> x, float y, Span<float> d);
+
+        static abstract void Apply(float x, ReadOnlySpan<float> y, Span<float> d);
+
+        static abstract float Apply(float x, float y);
+    }
+
+    private readonly struct AddOperator : IBinaryOperator
+    {
+        public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => AddSmall(x, y, d);
+        public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Add(x, y, d);
+        public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Add(y, x, d);
+        public static float Apply(float x, float y) => x + y;
+    }
+
+    private readonly struct SubtractOperator : IBinaryOperator
+    {
+        public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
+        public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
+        public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Subtract(x, y, d);
+        public static float Apply(float x, float y) => x - y;
+    }
+
+    private readonly struct MultiplyOperator : IBinaryOperator
+    {
+        public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Multiply(x, y, d);
+        public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Multiply(x, y, d);
+        public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Multiply(y, x, d);
+        public static float Apply(float x, float y) => x * y;
+    }
+
+    private readonly struct DivideOperator : IBinaryOperator
+    {
+        public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Divide(x, y, d);
+        public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TensorPrimitives.Divide(x, y, d);
+        public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TensorPrimitives.Divide(x, y, d);
+        public static float Apply(float x, float y) => x / y;
+    }
+}
