@@ -220,7 +220,7 @@ public sealed partial class TypedModelGenerator
             // Members of the class, of Result, and Predict's parameters each get names unique within their scope;
             // names the generated code itself uses are taken first, so a tensor never shadows them.
             var members = new HashSet<string>(StringComparer.Ordinal)
-                { classSpec.Name, "ModelPath", "Descriptor", "Predict", "Dispose", "ExecutionProvider", "Result", "_runner" };
+                { classSpec.Name, "ModelPath", "Descriptor", "Predict", "PredictCompiled", "Dispose", "ExecutionProvider", "Backend", "Result", "_runner", "_compiled" };
             members.UnionWith(ObjectMembers);
             var properties = new HashSet<string>(StringComparer.Ordinal) { "Result", "Deconstruct" };
             properties.UnionWith(ObjectMembers);

@@ -58,7 +58,9 @@ public sealed partial class TypedModelGenerator
                 return (null, [refused]);
             long opset = signature.Opsets.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
             if (opset < 7)
-                return (null, [$"it imports ai.onnx opset {opset}; the compiled backend starts at opset 7 (numpy broadcasting)"]);
+            {
+                return (null, [opset == 0 ? "it imports no ai.onnx opset" : $"it imports ai.onnx opset {opset}; the compiled backend starts at opset 7 (numpy broadcasting)"]);
+            }
             var planner = new Planner(opset, symbols);
             var plan = planner.Build(graph, inputs, outputs);
             return (planner._reasons.Count == 0 ? plan : null, planner._reasons);
@@ -168,9 +170,16 @@ public sealed partial class TypedModelGenerator
 
         private void Constant(GraphNode node)
         {
-            var value = node.Attributes.FirstOrDefault(a => a.Name == "value" && a.Tensor is not null)?.Tensor
-                ?? throw new Unsupported("only a 'value' tensor is supported (not value_float, value_ints, sparse_value…)");
-            _values[node.Outputs[0]] = FromConstant(value);
+            var attribute = node.Attributes.FirstOrDefault() ?? throw new Unsupported("it has no value");
+            _values[node.Outputs[0]] = attribute switch
+            {
+                { Name: "value", Tensor: { } tensor } => FromConstant(tensor),
+                { Name: "value_float", Kind: AttributeKind.Float } => new Value("float", []) { Floats = [attribute.Floats[0]] },
+                { Name: "value_floats", Kind: AttributeKind.Floats } => new Value("float", [PlanDim.Fixed(attribute.Floats.Count)]) { Floats = [.. attribute.Floats] },
+                { Name: "value_int", Kind: AttributeKind.Int } => new Value("int64", []) { Longs = [attribute.Ints[0]] },
+                { Name: "value_ints", Kind: AttributeKind.Ints } => new Value("int64", [PlanDim.Fixed(attribute.Ints.Count)]) { Longs = [.. attribute.Ints] },
+                _ => throw new Unsupported($"its '{attribute.Name}' value is not supported (strings and sparse tensors are not)"),
+            };
         }
 
         private void Cast()
@@ -295,29 +304,12 @@ public sealed partial class TypedModelGenerator
             Same(k, bShape[bShape.Length - 2], "A's last dim and B's second to last");
             var aBatch = aShape.Take(aShape.Length - 2).ToArray();
             var bBatch = bShape.Take(bShape.Length - 2).ToArray();
-            PlanDim[] batch, rows = [m];
-            PlanArg batches, aStride, bStride;
-            var fixedOne = PlanDim.Fixed(1);
-            if (bBatch.All(x => x == fixedOne))
+            var batch = Broadcast(aBatch, bBatch);
+            PlanDim[] rows = [m];
+            if (bBatch.All(x => x == PlanDim.Fixed(1)))
             {
                 // B is one matrix: A's batch folds into its rows, one product.
-                batch = aBatch.Length >= bBatch.Length ? aBatch : [.. Enumerable.Repeat(fixedOne, bBatch.Length - aBatch.Length), .. aBatch];
-                rows = [.. aBatch, m];
-                (batches, aStride, bStride) = (PlanArg.Count(1), PlanArg.Count(0), PlanArg.Count(0));
-            }
-            else if (aBatch.All(x => x == fixedOne) && bBatch.Length >= aBatch.Length)
-            {
-                batch = bBatch;
-                (batches, aStride, bStride) = (PlanArg.Count(bBatch.ToEquatableArray()), PlanArg.Count(0), PlanArg.Count(new[] { k, n }.ToEquatableArray()));
-            }
-            else if (aBatch.SequenceEqual(bBatch))
-            {
-                batch = aBatch;
-                (batches, aStride, bStride) = (PlanArg.Count(aBatch.ToEquatableArray()), PlanArg.Count(new[] { m, k }.ToEquatableArray()), PlanArg.Count(new[] { k, n }.ToEquatableArray()));
-            }
-            else
-            {
-                throw new Unsupported($"broadcasting the batch dims {Text(aBatch)} against {Text(bBatch)} is not supported");
+                (rows, aBatch, bBatch) = ([.. aBatch, m], [], []);
             }
             var shape = new List<PlanDim>(batch);
             if (a.Shape.Length > 1)
@@ -325,7 +317,9 @@ public sealed partial class TypedModelGenerator
             if (b.Shape.Length > 1)
                 shape.Add(n);
             int d = Output([.. shape]);
-            Step("MatMul", Tensor(0), Tensor(1), PlanArg.Tensor(d), batches, aStride, bStride, PlanArg.Count(rows.ToEquatableArray()), Count(k), Count(n));
+            PlanDim[] outBatch = aBatch.Length == 0 && bBatch.Length == 0 ? [] : batch;
+            Step("MatMul", Tensor(0), PlanArg.Shape(aBatch.ToEquatableArray()), Tensor(1), PlanArg.Shape(bBatch.ToEquatableArray()), PlanArg.Tensor(d),
+                PlanArg.Shape(outBatch.ToEquatableArray()), PlanArg.Count(rows.ToEquatableArray()), Count(k), Count(n));
         }
 
         private void Tile()

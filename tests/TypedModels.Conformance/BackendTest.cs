@@ -14,6 +14,9 @@ internal sealed record BackendTest(string Name, string Model, string SignatureTe
     /// <summary>The suite, read-only beside the repository (see its README).</summary>
     public static string SuiteRoot => Path.GetFullPath(Path.Combine(Testing.Repository.Root, "..", "shared", "onnx-backend-tests"));
 
+    /// <summary>The signature file of a <c>Backend="Compiled"</c> item: the signature with the graph, up to the default weight limit.</summary>
+    public string GraphSignatureText => buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(Model, buildstep::TypedModels.Build.ReadModelSignatures.DefaultGraphLimit);
+
     /// <summary>True when every input and output is a tensor (of any element type): the tests the targets speak of.</summary>
     public bool AllTensors => Signature is { } s && s.Inputs.Concat(s.Outputs).All(t => t.IsTensor);
 

@@ -30,15 +30,15 @@ internal static class ConformanceRun
         OrtEnv.CreateInstanceWithOptions(ref environment);
     }
 
-    public static IReadOnlyList<TestOutcome> Run(IReadOnlyList<BackendTest> tests, IReadOnlyList<ClientBuild> builds)
+    public static IReadOnlyList<TestOutcome> Run(IReadOnlyList<BackendTest> tests, IReadOnlyList<ClientBuild> builds, IReadOnlyList<ClientBuild> compiledBuilds)
     {
         var outcomes = new TestOutcome[tests.Count];
         Parallel.For(0, tests.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => outcomes[i] = RunOne(tests[i], builds[i]));
+            i => outcomes[i] = RunOne(tests[i], builds[i], compiledBuilds[i]));
         return outcomes;
     }
 
-    private static TestOutcome RunOne(BackendTest test, ClientBuild build)
+    private static TestOutcome RunOne(BackendTest test, ClientBuild build, ClientBuild compiledBuild)
     {
         var signature = test.Signature!;
         DataValues[] data = [];
@@ -150,13 +150,48 @@ internal static class ConformanceRun
                 equal = null;
         }
         session?.Dispose();
-        return new TestOutcome(test, build, typed, raw, equal, difference, nondeterministic, leftOut);
+
+        var (compiled, compiledVsRaw) = RunCompiled(compiledBuild, data, expectedByName, rawOutputs, unreadable);
+        return new TestOutcome(test, build, typed, raw, equal, difference, nondeterministic, leftOut, compiledBuild, compiled, compiledVsRaw);
+    }
+
+    /// <summary>
+    /// The compiled client (<c>Backend="Compiled"</c>) on every data set: against the expected outputs, and against the raw
+    /// API's outputs in units in the last place (<see cref="UlpComparison"/>), since its kernels are not ONNX Runtime's.
+    /// </summary>
+    private static (PathResult, UlpComparison?) RunCompiled(ClientBuild build, DataValues[] data, List<Dictionary<string, object>> expected,
+        List<RunOutput[]> raw, string? unreadable)
+    {
+        if (build.Harness is not { } harness)
+            return (NotBuilt(build), null);
+        if (unreadable is not null)
+            return (PathResult.NotRun(unreadable), null);
+        var result = new PathResult(Stage.Passed, "");
+        UlpComparison? comparison = raw.Count == data.Length ? UlpComparison.Equal : null;
+        try
+        {
+            using var client = harness.OpenDefault(Options);
+            for (int s = 0; s < data.Length; s++)
+            {
+                var results = harness.Run(client, data[s].Inputs.Select(HarnessValue).ToArray(), Given(harness.Descriptor, data[s].Inputs));
+                var outputs = harness.Descriptor.Outputs.Select((o, k) => ToOutput(o, (object[])results[k])).ToArray();
+                if (result.Stage == Stage.Passed && Mismatch(outputs, expected[s]) is { } reason)
+                    result = new PathResult(Stage.Mismatch, reason);
+                if (comparison is not null)
+                    comparison = comparison.Worse(UlpComparison.Of(outputs, raw[s]));
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            return (new PathResult(Stage.RunFailed, $"{e.GetType().Name}: {e.Message}"), null);
+        }
+        return (result, comparison);
     }
 
     private static PathResult NotBuilt(ClientBuild build) =>
         PathResult.NotRun(build.CompilerProblems.Count > 0 ? "the generated code does not compile" : "diagnostic " + string.Join(", ", build.DiagnosticIds));
 
-    private sealed record DataValues(object?[] Inputs, object?[] Expected);
+    internal sealed record DataValues(object?[] Inputs, object?[] Expected);
 
     /// <summary>A tensor, or a sequence of tensors: what both paths carry.</summary>
     private static bool Carried(TensorSignature value) => value.IsTensor || (value.Kind == ValueKind.Sequence && value.ElementType.Length > 0);

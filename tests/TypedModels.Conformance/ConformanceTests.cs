@@ -15,14 +15,24 @@ public sealed class ConformanceTests(ITestOutputHelper output)
     // The raw API's pass count measured here before this harness existed (issue 8); a floor against a harness that quietly runs nothing.
     private const int ReferencePasses = 1_476;
 
+    // Compiled clients that passed when the compiled backend landed (issue 9); the floor of its coverage.
+    private const int CompiledPasses = 69;
+
+    /// <summary>
+    /// How far a compiled client's float outputs may be from the raw API's, in ulps of the largest magnitude in the output
+    /// tensor (see <see cref="UlpComparison"/>); measured at most 2 (Gemm: FMA and summation order; Tanh: another approximation).
+    /// </summary>
+    public const double CompiledUlpBound = 4;
+
     [Fact]
     public void Backend_suite_through_generated_clients()
     {
         var clock = Stopwatch.StartNew();
         var tests = BackendTest.Discover();
         var builds = GeneratedClients.Build(tests);
+        var compiledBuilds = GeneratedClients.Build(tests, compiled: true);
         var generated = clock.Elapsed;
-        var outcomes = ConformanceRun.Run(tests, builds);
+        var outcomes = ConformanceRun.Run(tests, builds, compiledBuilds);
         var ran = clock.Elapsed - generated;
         string report = Report.Write(outcomes, generated, ran);
         output.WriteLine($"{tests.Count} tests: generated and compiled in {generated.TotalSeconds:F1} s, ran in {ran.TotalSeconds:F1} s");
@@ -44,5 +54,15 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         // The client passes every test the raw API passes.
         Assert.Empty(outcomes.Where(o => o.Raw.Stage == Stage.Passed && o.Typed.Stage != Stage.Passed).Select(o => $"{o.Test.Name}: {o.Typed.Stage} {o.Typed.Reason}"));
         Assert.InRange(outcomes.Count(o => o.Typed.Stage == Stage.Passed), ReferencePasses, int.MaxValue);
+
+        // The compiled backend: its generated code compiles clean too; a model it cannot compile gets TM0011 (or the
+        // diagnostic the ONNX Runtime client got); a compiled client passes wherever the raw API passes, and stays
+        // within a few ulps of the raw API's outputs (summation order and exp/tanh approximations differ, nothing else).
+        Assert.Empty(outcomes.Where(o => o.Compiled.Stage == Stage.NotRun && o.Compiled.Reason.Contains("does not compile")).Select(o => o.Test.Name));
+        Assert.Empty(outcomes.Where(o => o.Compiled.Stage == Stage.NotRun && !o.Compiled.Reason.Contains("TM0011") && o.Build.Harness is not null && o.Test.Signature!.Inputs.All(i => i.IsTensor))
+            .Select(o => $"{o.Test.Name}: {o.Compiled.Reason}"));
+        Assert.Empty(outcomes.Where(o => o.Compiled.Stage is not (Stage.NotRun or Stage.Passed) && o.Raw.Stage == Stage.Passed).Select(o => $"{o.Test.Name}: {o.Compiled.Stage} {o.Compiled.Reason}"));
+        Assert.Empty(outcomes.Where(o => o.CompiledVsRaw is { ScaledUlps: > CompiledUlpBound }).Select(o => $"{o.Test.Name}: {o.CompiledVsRaw}"));
+        Assert.InRange(outcomes.Count(o => o.Compiled.Stage == Stage.Passed), CompiledPasses, int.MaxValue);
     }
 }

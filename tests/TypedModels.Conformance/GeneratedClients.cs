@@ -18,7 +18,10 @@ internal sealed record ClientBuild(IReadOnlyList<Diagnostic> GeneratorDiagnostic
 }
 
 /// <summary>Opens a generated client on a model file and calls its <c>Predict</c>, as user code would.</summary>
-internal sealed record Harness(string ClassName, Func<string, TypedModelOptions, IDisposable> Open, Func<IDisposable, object[], long[], object[]> Run, ModelDescriptor Descriptor);
+/// <paramref name="Open"/> loads a model file (ONNX Runtime); <paramref name="OpenDefault"/> calls the constructor that takes options alone,
+/// which for a compiled client runs the model compiled into it.
+internal sealed record Harness(string ClassName, Func<string, TypedModelOptions, IDisposable> Open, Func<TypedModelOptions, IDisposable> OpenDefault,
+    Func<IDisposable, object[], long[], object[]> Run, ModelDescriptor Descriptor);
 
 /// <summary>
 /// Runs the generator over every test's signature at once, as one project with one <c>&lt;TypedModel&gt;</c> item per
@@ -27,28 +30,32 @@ internal sealed record Harness(string ClassName, Func<string, TypedModelOptions,
 /// </summary>
 internal static class GeneratedClients
 {
-    private const string Namespace = "Conformance";
-
-    public static IReadOnlyList<ClientBuild> Build(IReadOnlyList<BackendTest> tests)
+    /// <summary>
+    /// The clients of every test; with <paramref name="compiled"/>, as <c>Backend="Compiled"</c> items whose signature
+    /// files carry the graph (a client only where the whole graph compiles; TM0011 elsewhere).
+    /// </summary>
+    public static IReadOnlyList<ClientBuild> Build(IReadOnlyList<BackendTest> tests, bool compiled = false)
     {
+        string ns = compiled ? "Conformance.Compiled" : "Conformance";
         // Each item sits on its own line of the project file, so a diagnostic's line says which test it is about.
         var names = ClassNames(tests);
-        var items = tests.Select((t, i) => GeneratorHost.Item(t.SignatureText, t.Name + "/model.onnx", className: names[i], ns: Namespace, line: i)).ToArray();
-        var empty = CSharpCompilation.Create("Conformance.Clients", [], GeneratorHost.References, CompilationOptions);
+        var items = tests.Select((t, i) => GeneratorHost.Item(compiled ? t.GraphSignatureText : t.SignatureText, t.Name + "/model.onnx",
+            className: names[i], ns: ns, line: i, backend: compiled ? "Compiled" : "")).ToArray();
+        var empty = CSharpCompilation.Create(ns + ".Clients", [], GeneratorHost.References, CompilationOptions);
         var run = GeneratorHost.Driver(items).RunGeneratorsAndUpdateCompilation(empty, out var generated, out _).GetRunResult();
         if (run.Results.Single().Exception is { } crash)
             throw new InvalidOperationException("The generator threw (CS8785): " + crash);
 
         var diagnostics = ByTest(tests.Count, run.Diagnostics, d => d.Location.GetLineSpan().StartLinePosition.Line, "a generator diagnostic without an item's location");
-        var testOfTree = run.GeneratedTrees.ToDictionary(tree => tree, tree => Array.IndexOf(names, Path.GetFileName(tree.FilePath)[(Namespace.Length + 1)..^".g.cs".Length]));
+        var testOfTree = run.GeneratedTrees.ToDictionary(tree => tree, tree => Array.IndexOf(names, Path.GetFileName(tree.FilePath)[(ns.Length + 1)..^".g.cs".Length]));
 
         // The generated code alone first: its problems are the product's, and a client with any is not run.
         var problems = ByTest(tests.Count, generated.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning),
             d => d.Location.SourceTree is { } tree && testOfTree.TryGetValue(tree, out int i) ? i : -1, "a compiler problem outside any generated client");
 
         var clean = testOfTree.Where(kv => problems[kv.Value].Count == 0).OrderBy(kv => kv.Value).ToList();
-        var assembly = EmitWithHarness(generated.RemoveAllSyntaxTrees().AddSyntaxTrees(clean.Select(kv => kv.Key)), clean.Select(kv => (names[kv.Value], tests[kv.Value])));
-        var harnessOf = clean.ToDictionary(kv => kv.Value, kv => Load(assembly, names[kv.Value]));
+        var assembly = EmitWithHarness(generated.RemoveAllSyntaxTrees().AddSyntaxTrees(clean.Select(kv => kv.Key)), ns, clean.Select(kv => (names[kv.Value], tests[kv.Value])));
+        var harnessOf = clean.ToDictionary(kv => kv.Value, kv => Load(assembly, ns, names[kv.Value]));
         return tests.Select((_, i) => new ClientBuild(diagnostics[i], problems[i], harnessOf.GetValueOrDefault(i))).ToList();
     }
 
@@ -65,11 +72,11 @@ internal static class GeneratedClients
         return byTest;
     }
 
-    private static Assembly EmitWithHarness(Compilation clients, IEnumerable<(string Name, BackendTest Test)> compiled)
+    private static Assembly EmitWithHarness(Compilation clients, string ns, IEnumerable<(string Name, BackendTest Test)> compiled)
     {
         var harness = new StringBuilder(HarnessPrelude);
         foreach (var (name, test) in compiled)
-            WriteHarness(harness, clients, name, test.Signature!.Inputs.Count);
+            WriteHarness(harness, clients, ns, name, test.Signature!.Inputs.Count);
         var compilation = clients.AddSyntaxTrees(CSharpSyntaxTree.ParseText(harness.ToString(), ParseOptions, path: "Harness.cs"));
 
         using var assembly = new MemoryStream();
@@ -79,13 +86,14 @@ internal static class GeneratedClients
         return System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(new MemoryStream(assembly.ToArray()));
     }
 
-    private static Harness Load(Assembly assembly, string name)
+    private static Harness Load(Assembly assembly, string ns, string name)
     {
-        var type = assembly.GetType($"{Namespace}.Harness.{name}Harness", throwOnError: true)!;
+        var type = assembly.GetType($"Conformance.Harness.{name}Harness", throwOnError: true)!;
         var open = type.GetMethod("Open")!.CreateDelegate<Func<string, TypedModelOptions, IDisposable>>();
+        var openDefault = type.GetMethod("OpenDefault")!.CreateDelegate<Func<TypedModelOptions, IDisposable>>();
         var run = type.GetMethod("Run")!.CreateDelegate<Func<IDisposable, object[], long[], object[]>>();
-        var descriptor = (ModelDescriptor)assembly.GetType($"{Namespace}.{name}", throwOnError: true)!.GetProperty("Descriptor")!.GetValue(null)!;
-        return new Harness(name, open, run, descriptor);
+        var descriptor = (ModelDescriptor)assembly.GetType($"{ns}.{name}", throwOnError: true)!.GetProperty("Descriptor")!.GetValue(null)!;
+        return new Harness(name, open, openDefault, run, descriptor);
     }
 
     /// <summary>
@@ -97,9 +105,9 @@ internal static class GeneratedClients
     /// }
     /// </code>
     /// </summary>
-    private static void WriteHarness(StringBuilder text, Compilation compilation, string name, int inputCount)
+    private static void WriteHarness(StringBuilder text, Compilation compilation, string ns, string name, int inputCount)
     {
-        var type = compilation.GetTypeByMetadataName($"{Namespace}.{name}")
+        var type = compilation.GetTypeByMetadataName($"{ns}.{name}")
             ?? throw new InvalidOperationException($"The generated class {name} is missing.");
         var predict = type.GetMembers("Predict").OfType<IMethodSymbol>().Single();
         var arguments = predict.Parameters.Select((p, k) => k >= inputCount ? $"given[{k - inputCount}]" : Unpack(p.Type, k));
@@ -112,6 +120,8 @@ internal static class GeneratedClients
             public static class {{name}}Harness
             {
                 public static global::System.IDisposable Open(string path, global::TypedModels.TypedModelOptions options) => new {{full}}(path, options);
+
+                public static global::System.IDisposable OpenDefault(global::TypedModels.TypedModelOptions options) => new {{full}}(options);
 
                 public static object[] Run(global::System.IDisposable client, object[] inputs, long[] given)
                 {

@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace TypedModels.Conformance;
 
@@ -34,6 +36,8 @@ internal sealed record RunOutput(string Name, int DataType, long[] Shape, byte[]
 
 /// <summary>Everything the report says about one test.</summary>
 /// <param name="TypedEqualsRaw">Null when both paths did not run; otherwise whether every output the client fetches is bit for bit ONNX Runtime's.</param>
+/// <param name="Compiled">The client built with <c>Backend="Compiled"</c>: not run where the graph does not compile (TM0011).</param>
+/// <param name="CompiledVsRaw">How far the compiled client's outputs are from the raw API's, where both ran every data set.</param>
 /// <param name="Nondeterministic">ONNX Runtime's raw API itself gave different outputs on two runs of the same inputs (random operators without a seed).</param>
 internal sealed record TestOutcome(
     BackendTest Test,
@@ -43,4 +47,61 @@ internal sealed record TestOutcome(
     bool? TypedEqualsRaw,
     string TypedRawDifference,
     bool Nondeterministic,
-    IReadOnlyList<string> LeftOut);
+    IReadOnlyList<string> LeftOut,
+    ClientBuild CompiledBuild,
+    PathResult Compiled,
+    UlpComparison? CompiledVsRaw);
+
+/// <summary>
+/// The largest distance between two runs' float outputs, in units in the last place (ulps) of the largest magnitude in
+/// the output tensor: a sum's rounding error scales with its terms, not with its result, so a difference of a few
+/// ulps of the tensor's largest value is reordered summation, while a wrong kernel is millions of them.
+/// <see cref="ElementUlps"/> is the plain elementwise distance, for the record (it is unbounded where terms cancel).
+/// </summary>
+internal sealed record UlpComparison(double ScaledUlps, long ElementUlps, string Where)
+{
+    public static readonly UlpComparison Equal = new(0, 0, "");
+
+    public UlpComparison Worse(UlpComparison other) => other.ScaledUlps > ScaledUlps || (other.ScaledUlps == ScaledUlps && other.ElementUlps > ElementUlps) ? other : this;
+
+    public static UlpComparison Of(RunOutput[] outputs, RunOutput[] raw)
+    {
+        var worst = Equal;
+        foreach (var output in outputs)
+        {
+            var other = raw.FirstOrDefault(r => r.Name == output.Name);
+            if (other is null || output.DataType != 1 || !output.Shape.SequenceEqual(other.Shape))
+            {
+                worst = worst.Worse(new UlpComparison(double.PositiveInfinity, long.MaxValue, $"output '{output.Name}' is missing or has another type or shape"));
+                continue;
+            }
+            var a = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.Bytes);
+            var b = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(other.Bytes);
+            float largest = 0;
+            foreach (float x in b)
+                largest = float.IsFinite(x) ? Math.Max(largest, Math.Abs(x)) : largest;
+            double ulp = Math.Max(Ulp(largest), float.Epsilon);
+            for (int i = 0; i < a.Length; i++)
+            {
+                if (a[i].Equals(b[i]) || (float.IsNaN(a[i]) && float.IsNaN(b[i])))
+                    continue;
+                double scaled = float.IsFinite(a[i]) && float.IsFinite(b[i]) ? Math.Abs((double)a[i] - b[i]) / ulp : double.PositiveInfinity;
+                worst = worst.Worse(new UlpComparison(scaled, Distance(a[i], b[i]), $"output '{output.Name}'[{i}]: {a[i]:R} against {b[i]:R}"));
+            }
+        }
+        return worst;
+    }
+
+    private static double Ulp(float x) => MathF.BitIncrement(x) - x;
+
+    // Floats ordered as integers: the number of representable values between two of them.
+    private static long Distance(float a, float b)
+    {
+        static long Ordered(float x)
+        {
+            int bits = BitConverter.SingleToInt32Bits(x);
+            return bits < 0 ? int.MinValue - (long)bits : bits;
+        }
+        return Math.Abs(Ordered(a) - Ordered(b));
+    }
+}

@@ -64,6 +64,8 @@ internal static class Report
 
         var sequences = outcomes.Where(o => o.Test.Signature!.Inputs.Concat(o.Test.Signature.Outputs).Any(t => t.Kind == buildstep::TypedModels.ValueKind.Sequence)).ToList();
         var optionals = outcomes.Where(o => o.Test.Signature!.Inputs.Concat(o.Test.Signature.Outputs).Any(t => t.Kind == buildstep::TypedModels.ValueKind.Optional)).ToList();
+        WriteCompiled(md, outcomes);
+
         Line("## Beyond the raw API: sequences");
         Line();
         Line("A sequence of tensors is an input of type `ReadOnlySpan<TensorInput<T>>` (each tensor its values and its own shape) and an output of type " +
@@ -90,6 +92,68 @@ internal static class Report
         Group(md, "Outputs differ from the expected ones (the client and the raw API alike)", outcomes.Where(o => o.Typed.Stage == Stage.Mismatch), o => o.Typed.Reason, perTest: true);
         Group(md, "The client and the raw API differ", outcomes.Where(o => o.TypedEqualsRaw == false), o => (o.Nondeterministic ? "the raw API differs from itself: " : "") + o.TypedRawDifference, perTest: true);
         return md.ToString();
+    }
+
+    /// <summary>The compiled backend's section: what compiles, why the rest does not, and how close it stays to ONNX Runtime.</summary>
+    private static void WriteCompiled(StringBuilder md, IReadOnlyList<TestOutcome> outcomes)
+    {
+        void Line(string text = "") => md.Append(text).Append('\n');
+        string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        var built = outcomes.Where(o => o.CompiledBuild.Harness is not null).ToList();
+        var compared = outcomes.Where(o => o.CompiledVsRaw is not null).ToList();
+        var reasons = outcomes.SelectMany(o => o.CompiledBuild.GeneratorDiagnostics.Where(d => d.Id == "TM0011").Select(d => (o.Test, Message: d.GetMessage(CultureInfo.InvariantCulture)))).ToList();
+
+        Line("## The compiled backend (`Backend=\"Compiled\"`)");
+        Line();
+        Line("The same models as `Backend=\"Compiled\"` items: the build step reads each graph (up to 1 MiB of weights), the generator compiles it to kernel " +
+             "calls where every node the outputs need is supported (float tensors; Add, Sub, Mul, Div with broadcasting, Gemm, MatMul, Relu, LeakyRelu, Sigmoid, Tanh, " +
+             "Softmax, Tile, Reshape, Flatten, Concat, Identity, Cast to float, Constant; shapes known at compile time up to the inputs' symbols) and reports TM0011 for " +
+             "every node it cannot. Each compiled client is called through `Predict` like the others and compared with the expected outputs and with the raw API.");
+        Line();
+        Line("| outcome | tests |");
+        Line("|---|---:|");
+        Line($"| compiled to C# (no TM0011), generated code compiles clean | {N(built.Count)} |");
+        Line($"| **compiled client matches the expected outputs** | **{N(outcomes.Count(o => o.Compiled.Stage == Stage.Passed))}** |");
+        Line($"| compiled client differs from the expected outputs | {N(outcomes.Count(o => o.Compiled.Stage == Stage.Mismatch))} |");
+        Line($"| compiled client failed to run | {N(outcomes.Count(o => o.Compiled.Stage is Stage.RunFailed or Stage.LoadFailed))} |");
+        Line($"| compared with the raw API on every data set | {N(compared.Count)} |");
+        Line($"| … bit for bit equal | {N(compared.Count(o => o.CompiledVsRaw!.ScaledUlps == 0))} |");
+        Line($"| … within 1 ulp of the output's largest magnitude | {N(compared.Count(o => o.CompiledVsRaw!.ScaledUlps is > 0 and <= 1))} |");
+        Line($"| … within 2 ulps | {N(compared.Count(o => o.CompiledVsRaw!.ScaledUlps is > 1 and <= 2))} |");
+        Line($"| … more (the test's bound is {ConformanceTests.CompiledUlpBound:0}) | {N(compared.Count(o => o.CompiledVsRaw!.ScaledUlps > 2))} |");
+        Line($"| not compiled: TM0011 | {N(outcomes.Count(o => o.CompiledBuild.DiagnosticIds.Contains("TM0011")))} |");
+        Line();
+        Line("Ulps are counted against the largest magnitude in each output tensor: a sum's rounding error scales with its terms rather than its result, so reordered " +
+             "summation (MLAS blocks and fuses multiply-adds; the compiled kernels sum each dot product in order) and another exp/tanh approximation " +
+             "(TensorPrimitives against MLAS) move results by a few of those ulps; a wrong kernel would move them by millions. " +
+             "Elementwise Add, Sub, Mul, Div, Relu and the copies are bit for bit ONNX Runtime's.");
+        Line();
+        var worst = compared.OrderByDescending(o => o.CompiledVsRaw!.ScaledUlps).Take(5).ToList();
+        if (worst.Count > 0)
+            Line("Largest differences: " + string.Join("; ", worst.Select(o => $"`{o.Test.Name}` {o.CompiledVsRaw!.ScaledUlps:0.###} ({Escape(o.CompiledVsRaw.Where)})")) + ".");
+        Line();
+        Line("Compiled and passing: " + string.Join(", ", outcomes.Where(o => o.Compiled.Stage == Stage.Passed).Select(o => "`" + o.Test.Name + "`")) + ".");
+        Line();
+        Line("Why the others do not compile (TM0011 reasons, grouped; a test counts once per reason):");
+        Line();
+        Line("| reason | tests |");
+        Line("|---|---:|");
+        foreach (var group in reasons.GroupBy(r => CompiledReason(r.Message)).Select(g => (g.Key, Count: g.Select(r => r.Test).Distinct().Count()))
+                     .OrderByDescending(g => g.Count).ThenBy(g => g.Key, StringComparer.Ordinal).Take(40))
+            Line($"| {Escape(group.Key)} | {N(group.Count)} |");
+        Line();
+    }
+
+    // "Model '…' cannot run on the compiled backend: node 'n' (Conv): the compiled backend has no kernel for it (…)" → "Conv: no kernel"
+    private static string CompiledReason(string message)
+    {
+        var node = Regex.Match(message, @"node '.*?' \((\w+)\): (.*)$");
+        if (!node.Success)
+            return Regex.Replace(message, "^Model '.*?' cannot run on the compiled backend: ", "");
+        string why = node.Groups[2].Value;
+        why = why.StartsWith("the compiled backend has no kernel", StringComparison.Ordinal) ? "no kernel"
+            : Regex.Replace(why, "'.*?'", "…");
+        return $"{node.Groups[1].Value}: {why}";
     }
 
     private static void Group(StringBuilder md, string title, IEnumerable<TestOutcome> outcomes, Func<TestOutcome, string> reason, bool perTest = false)

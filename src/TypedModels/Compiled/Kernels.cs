@@ -116,13 +116,42 @@ public static class Kernels
     }
 
     /// <summary>
-    /// <c>MatMul</c> over <paramref name="batches"/> pairs of matrices, A [M,K] and B [K,N], each pair <paramref name="aStride"/>
-    /// and <paramref name="bStride"/> elements after the last (0 for a side that broadcasts over the batch).
+    /// <c>MatMul</c>: A [..., M, K] × B [..., K, N] for every index of the batch dims <paramref name="dBatch"/>, which A's and B's
+    /// batch dims (<paramref name="aBatch"/>, <paramref name="bBatch"/>) broadcast to as in numpy. Empty batch shapes: one product.
     /// </summary>
-    public static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d, int batches, int aStride, int bStride, int m, int k, int n)
+    public static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<int> aBatch, ReadOnlySpan<float> b, ReadOnlySpan<int> bBatch,
+        Span<float> d, ReadOnlySpan<int> dBatch, int m, int k, int n)
     {
-        for (int i = 0; i < batches; i++)
-            MatMul(a.Slice(i * aStride, m * k), b.Slice(i * bStride, k * n), d.Slice(i * m * n, m * n), m, n, k, transA: false, transB: false);
+        int rank = dBatch.Length;
+        int batches = 1;
+        foreach (int dim in dBatch)
+            batches *= dim;
+        if (rank == 0 || batches == 0)
+        {
+            if (batches != 0)
+                MatMul(a, b, d, m, n, k, transA: false, transB: false);
+            return;
+        }
+        Span<int> aStrides = stackalloc int[rank];
+        Span<int> bStrides = stackalloc int[rank];
+        Strides(aBatch, rank, aStrides);
+        Strides(bBatch, rank, bStrides);
+        Span<int> index = stackalloc int[rank];
+        int aOffset = 0, bOffset = 0;
+        for (int batch = 0; batch < batches; batch++)
+        {
+            MatMul(a.Slice(aOffset * m * k, m * k), b.Slice(bOffset * k * n, k * n), d.Slice(batch * m * n, m * n), m, n, k, transA: false, transB: false);
+            for (int dim = rank - 1; dim >= 0; dim--)
+            {
+                aOffset += aStrides[dim];
+                bOffset += bStrides[dim];
+                if (++index[dim] < dBatch[dim])
+                    break;
+                aOffset -= aStrides[dim] * dBatch[dim];
+                bOffset -= bStrides[dim] * dBatch[dim];
+                index[dim] = 0;
+            }
+        }
     }
 
     /// <summary>

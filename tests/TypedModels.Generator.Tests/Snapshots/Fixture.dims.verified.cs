@@ -90,6 +90,9 @@ namespace App
         /// <summary>The execution provider the session runs on, and why it was chosen.</summary>
         public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;
 
+        /// <summary>What runs this instance's model: ONNX Runtime.</summary>
+        public global::TypedModels.ModelBackend Backend => global::TypedModels.ModelBackend.OnnxRuntime;
+
         /// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>
         /// <param name="a"><c>a</c>: float [batch, 3], row-major.</param>
         /// <param name="b"><c>b</c>: float [batch, seq], row-major.</param>

@@ -100,6 +100,9 @@ namespace App
         /// <summary>The execution provider the session runs on, and why it was chosen.</summary>
         public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;
 
+        /// <summary>What runs this instance's model: ONNX Runtime.</summary>
+        public global::TypedModels.ModelBackend Backend => global::TypedModels.ModelBackend.OnnxRuntime;
+
         /// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>
         /// <remarks>String tensors are converted to and from UTF-8 on every call, which allocates; every other tensor is copied without allocating.</remarks>
         /// <param name="xFloat"><c>x_float</c>: float [n], row-major.</param>

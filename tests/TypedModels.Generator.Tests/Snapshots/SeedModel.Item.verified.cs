@@ -84,6 +84,9 @@ namespace App
         /// <summary>The execution provider the session runs on, and why it was chosen.</summary>
         public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;
 
+        /// <summary>What runs this instance's model: ONNX Runtime.</summary>
+        public global::TypedModels.ModelBackend Backend => global::TypedModels.ModelBackend.OnnxRuntime;
+
         /// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>
         /// <param name="number"><c>number</c>: float [batch, 1], row-major. The numbers to double, one per row.</param>
         /// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>
