@@ -31,6 +31,7 @@ public unsafe class SeedProtocols
     private InferenceSession _session = null!;
     private RunOptions _runOptions = null!;
     private NumberModel _typed = null!;
+    private CompiledNumberModel _compiled = null!;
     private (OrtIoBinding Binding, OrtValue[] Values, IntPtr Input, IntPtr Predictions) _raw;
     private float[] _kernel1 = [], _bias1 = [], _kernel2 = [], _bias2 = [];
     private PredictionEngine<MlInput, MlOutput> _mlNet = null!;
@@ -45,6 +46,7 @@ public unsafe class SeedProtocols
         _session = new InferenceSession(_path, _options);
         _runOptions = new RunOptions();
         _typed = new NumberModel(Cpu);
+        _compiled = new CompiledNumberModel();
 
         // The floor for any ONNX Runtime client: buffers bound once, their addresses read once, RunWithBinding.
         var input = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [Batch, 1]);
@@ -76,6 +78,7 @@ public unsafe class SeedProtocols
         foreach (var value in _raw.Values)
             value.Dispose();
         _typed.Dispose();
+        _compiled.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
         _options.Dispose();
@@ -119,6 +122,10 @@ public unsafe class SeedProtocols
 
     [Benchmark(Description = "generated NumberModel")]
     public float Typed() => _typed.Predict(_numbers).Predictions[Batch - 1];
+
+    /// <summary>The same generated API with <c>Backend="Compiled"</c>: the graph as C#, no ONNX Runtime on the path.</summary>
+    [Benchmark(Description = "compiled NumberModel (Backend=Compiled)")]
+    public float Compiled() => _compiled.Predict(_numbers).Predictions[Batch - 1];
 
     /// <summary>What .NET users pick today: ML.NET's PredictionEngine over ApplyOnnxModel, one example per call.</summary>
     [Benchmark(Description = "ML.NET PredictionEngine")]

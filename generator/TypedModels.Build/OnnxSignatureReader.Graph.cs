@@ -35,7 +35,7 @@ internal sealed partial class OnnxSignatureReader
         public ModelGraph Build()
         {
             string? refused = _refused ?? (Bytes > limit
-                ? $"its graph and weights take {Bytes:N0} bytes, over the limit of {limit:N0} bytes (CompiledWeightLimit)"
+                ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "its graph and weights take {0:N0} bytes, over the limit of {1:N0} bytes (CompiledWeightLimit)", Bytes, limit)
                 : null);
             return refused is null
                 ? new ModelGraph(Nodes.ToEquatableArray(), Initializers.ToEquatableArray(), null)

@@ -44,10 +44,12 @@ public sealed partial class TypedModelGenerator
             using (w.Block($"private Result PredictCompiled({string.Join(", ", parameters)})"))
             {
                 w.WriteLine("var __compiled = _compiled!;");
-                w.WriteLine($"global::System.Span<long> __symbols = stackalloc long[{client.Symbols.Count}];");
-                string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
-                string given = symbolParameters.Count == 0 ? "default" : $"stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}";
-                w.WriteLine($"__compiled.Enter({lengths}, {given}, __symbols);");
+                // Up to three inputs, lengths go as arguments: a stackalloc would cost a small model more than its arithmetic.
+                var lengths = client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length").ToList();
+                w.WriteLine(symbolParameters.Count == 0 && lengths.Count is >= 1 and <= 3
+                    ? $"var __symbols = __compiled.Enter({string.Join(", ", lengths)});"
+                    : $"var __symbols = __compiled.Enter(stackalloc int[] {{ {string.Join(", ", lengths)} }}, " +
+                        (symbolParameters.Count == 0 ? "default" : $"stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}") + ");");
                 using (w.Block("try"))
                     WriteSteps(w, client, plan);
                 using (w.Block("finally"))
@@ -58,38 +60,142 @@ public sealed partial class TypedModelGenerator
 
         private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan)
         {
+            for (int s = 0; s < client.Symbols.Count; s++)
+                w.WriteLine($"long __s{s} = __symbols[{s}];");
+
+            var arena = Enumerable.Range(0, plan.Values.Count).Where(v => plan.Values[v].Storage == Storage.Arena).ToList();
+            w.WriteLine($"var __arena = __compiled.Arena({(arena.Count == 0 ? "0" : string.Join(" + ", arena.Select(v => Size(plan.Values[v].Shape))))});");
+            w.WriteLine("int __at = 0;");
+            foreach (int v in arena)
             {
-                for (int s = 0; s < client.Symbols.Count; s++)
-                    w.WriteLine($"long __s{s} = __symbols[{s}];");
-
-                var arena = Enumerable.Range(0, plan.Values.Count).Where(v => plan.Values[v].Storage == Storage.Arena).ToList();
-                w.WriteLine($"var __arena = __compiled.Arena({(arena.Count == 0 ? "0" : string.Join(" + ", arena.Select(v => Size(plan.Values[v].Shape))))});");
-                w.WriteLine("int __at = 0;");
-                foreach (int v in arena)
-                {
-                    w.WriteLine($"var __v{v} = __arena.Slice(__at, (int)({Size(plan.Values[v].Shape)}));");
-                    w.WriteLine($"__at += __v{v}.Length;");
-                }
-
-                foreach (var step in plan.Steps)
-                {
-                    w.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
-                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan)))});");
-                }
-
-                w.WriteLine("var __shapes = __compiled.Shapes;");
-                int at = 0;
-                var views = new List<string>();
-                for (int o = 0; o < plan.Outputs.Count; o++)
-                {
-                    var value = plan.Values[plan.Outputs[o]];
-                    for (int d = 0; d < value.Shape.Count; d++)
-                        w.WriteLine($"__shapes[{at + d}] = {Dim(value.Shape[d])};");
-                    views.Add($"new {TensorView}<float>({Tensor(plan.Outputs[o], client, plan)}, new {ReadOnlySpan}<long>(__shapes, {at}, {value.Shape.Count}))");
-                    at += value.Shape.Count;
-                }
-                w.WriteLine($"return new Result({string.Join(", ", views)});");
+                w.WriteLine($"var __v{v} = __arena.Slice(__at, (int)({Size(plan.Values[v].Shape)}));");
+                w.WriteLine($"__at += __v{v}.Length;");
             }
+
+            foreach (var step in plan.Steps)
+            {
+                w.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
+                if (!TryWriteInline(w, step, client, plan))
+                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan)))});");
+            }
+
+            w.WriteLine("var __shapes = __compiled.Shapes;");
+            int at = 0;
+            var views = new List<string>();
+            for (int o = 0; o < plan.Outputs.Count; o++)
+            {
+                var value = plan.Values[plan.Outputs[o]];
+                for (int d = 0; d < value.Shape.Count; d++)
+                    w.WriteLine($"__shapes[{at + d}] = {Dim(value.Shape[d])};");
+                views.Add($"new {TensorView}<float>({Tensor(plan.Outputs[o], client, plan)}, new {ReadOnlySpan}<long>(__shapes, {at}, {value.Shape.Count}))");
+                at += value.Shape.Count;
+            }
+            w.WriteLine($"return new Result({string.Join(", ", views)});");
+        }
+
+        // Up to this many weights, a layer is written out as arithmetic on constants rather than a kernel call: at the
+        // small sizes this backend is for, a call and its loops cost more than the multiplications.
+        private const int InlineWeights = 256;
+
+        /// <summary>
+        /// Writes small steps as straight-line code: a dense layer (Gemm, or MatMul by a constant matrix) with few
+        /// weights as one expression per output with the weights as literals, and a Tile of the last dim as
+        /// assignments. Each row's sums run in the kernels' order (inputs in order, then alpha, then the bias), so
+        /// inlined and called steps round alike. False when the step is not one of those.
+        /// </summary>
+        private static bool TryWriteInline(SourceWriter w, PlanStep step, ClientSpec client, ComputePlan plan)
+        {
+            var args = step.Args;
+            switch (step.Kernel)
+            {
+                case "Gemm" when args[9].Integer == 0 && IsFixed(args[7]) && IsFixed(args[8]) && Constant(args[1], plan) is { } b
+                    && (args[2].Integer < 0 || (Constant(args[2], plan) is not null && IsFixed(args[3]) && args[3].Dims[0].Value == 1)):
+                {
+                    int n = (int)args[7].Dims[0].Value, k = (int)args[8].Dims[0].Value;
+                    if (n * k > InlineWeights)
+                        return false;
+                    bool transB = args[10].Integer != 0;
+                    var c = args[2].Integer < 0 ? null : Constant(args[2], plan);
+                    int cColumns = (int)args[4].Dims[0].Value;
+                    WriteDense(w, Tensor((int)args[0].Integer, client, plan), Tensor((int)args[5].Integer, client, plan), Count(args[6].Dims), n, k,
+                        (p, j) => b.Values[transB ? j * k + p : p * n + j], args[11].Real, c is null || args[12].Real == 0 ? null : j => args[12].Real * c.Values[cColumns == 1 ? 0 : j]);
+                    return true;
+                }
+                case "MatMul" when args[1].Dims.Count == 0 && args[3].Dims.Count == 0 && IsFixed(args[7]) && IsFixed(args[8]) && Constant(args[2], plan) is { } b:
+                {
+                    int k = (int)args[7].Dims[0].Value, n = (int)args[8].Dims[0].Value;
+                    if (n * k > InlineWeights)
+                        return false;
+                    WriteDense(w, Tensor((int)args[0].Integer, client, plan), Tensor((int)args[4].Integer, client, plan), Count(args[6].Dims), n, k,
+                        (p, j) => b.Values[p * n + j], 1f, null);
+                    return true;
+                }
+                case "Tile" when args[1].Dims.Count > 0 && args[1].Dims[args[1].Dims.Count - 1].IsFixed && args[2].Dims.Take(args[2].Dims.Count - 1).All(r => r.Value == 1):
+                {
+                    int width = (int)args[1].Dims[args[1].Dims.Count - 1].Value, times = (int)args[2].Dims[args[2].Dims.Count - 1].Value;
+                    if (width * times > InlineWeights || width == 0)
+                        return false;
+                    using (w.Block($"for (int __i = 0, __rows = {Count(args[1].Dims.Take(args[1].Dims.Count - 1).ToEquatableArray())}; __i < __rows; __i++)"))
+                    {
+                        w.WriteLine($"var __in = {Tensor((int)args[0].Integer, client, plan)}.Slice(__i * {width}, {width});");
+                        w.WriteLine($"var __out = {Tensor((int)args[3].Integer, client, plan)}.Slice(__i * {width * times}, {width * times});");
+                        for (int r = 0; r < times; r++)
+                            for (int j = 0; j < width; j++)
+                                w.WriteLine($"__out[{r * width + j}] = __in[{j}];");
+                    }
+                    return true;
+                }
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// <code>
+        /// for (int __i = 0, __rows = (int)(__s0); __i &lt; __rows; __i++)
+        /// {
+        ///     var __in = __v1.Slice(__i * 2, 2);
+        ///     var __out = __v2.Slice(__i * 4, 4);
+        ///     float __x0 = __in[0], __x1 = __in[1];
+        ///     __out[0] = __x0 * 0.608565927f + __x1 * -0.39077875f + 2.50539136f;
+        ///     …
+        /// }
+        /// </code>
+        /// </summary>
+        private static void WriteDense(SourceWriter w, string input, string output, string rows, int n, int k,
+            System.Func<int, int, float> weight, float alpha, System.Func<int, float>? bias)
+        {
+            using (w.Block($"for (int __i = 0, __rows = {rows}; __i < __rows; __i++)"))
+            {
+                w.WriteLine($"var __in = {input}.Slice(__i * {k}, {k});");
+                w.WriteLine($"var __out = {output}.Slice(__i * {n}, {n});");
+                if (k > 0)
+                    w.WriteLine("float " + string.Join(", ", Enumerable.Range(0, k).Select(p => $"__x{p} = __in[{p}]")) + ";");
+                for (int j = 0; j < n; j++)
+                {
+                    string sum = k == 0 ? "0f" : string.Join(" + ", Enumerable.Range(0, k).Select(p => $"__x{p} * {Parenthesized(weight(p, j))}"));
+                    if (alpha != 1f)
+                        sum = $"({sum}) * {Parenthesized(alpha)}";
+                    if (bias is not null)
+                        sum = $"{sum} + {Parenthesized(bias(j))}";
+                    w.WriteLine($"__out[{j}] = {sum};");
+                }
+            }
+        }
+
+        private static string Parenthesized(float value) => FloatLiteral(value) is var text && text.StartsWith("-", System.StringComparison.Ordinal) ? $"({text})" : text;
+
+        private static bool IsFixed(PlanArg count) => count.Dims.Count == 1 && count.Dims[0].IsFixed;
+
+        /// <summary>The constant a tensor argument reads, following aliases; null when it is computed or given.</summary>
+        private static PlanConstant? Constant(PlanArg tensor, ComputePlan plan)
+        {
+            if (tensor.Integer < 0)
+                return null;
+            var value = plan.Values[(int)tensor.Integer];
+            while (value.Storage == Storage.Alias)
+                value = plan.Values[value.Source];
+            return value.Storage == Storage.Constant ? plan.Constants[value.Source] : null;
         }
 
         /// <summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Reflection;
@@ -254,21 +255,35 @@ public sealed partial class TypedModelGenerator
                 .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
             using (w.Block($"public Result Predict({string.Join(", ", parameters)})"))
             {
-                if (client.Plan is not null)
+                if (client.Plan is null)
                 {
-                    w.WriteLine($"if (_compiled is not null)");
-                    w.WriteLine($"    return PredictCompiled({string.Join(", ", client.Inputs.Select(i => i.Identifier).Concat(symbolParameters.Select(s => s.Parameter!)))});");
+                    WriteOnnxRuntimeBody(w, client, symbolParameters, "_runner");
                 }
-                string runner = client.Plan is null ? "_runner" : "_runner!";
-                string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
-                string given = symbolParameters.Count == 0 ? "" :
-                    $", stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}";
-                w.WriteLine($"var __binding = {runner}.Bind({lengths}{given});");
-                for (int i = 0; i < client.Inputs.Count; i++)
-                    w.WriteLine(CopyIn(client.Inputs[i], i, runner));
-                w.WriteLine($"{runner}.Run(__binding);");
-                w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
+                else
+                {
+                    // Two methods, not one: the ONNX Runtime path's stackalloc would tax every compiled call too.
+                    string arguments = string.Join(", ", client.Inputs.Select(i => i.Identifier).Concat(symbolParameters.Select(s => s.Parameter!)));
+                    w.WriteLine($"return _compiled is not null ? PredictCompiled({arguments}) : PredictOnnxRuntime({arguments});");
+                }
             }
+            if (client.Plan is not null)
+            {
+                w.WriteLine();
+                using (w.Block($"private Result PredictOnnxRuntime({string.Join(", ", parameters)})"))
+                    WriteOnnxRuntimeBody(w, client, symbolParameters, "_runner!");
+            }
+        }
+
+        private static void WriteOnnxRuntimeBody(SourceWriter w, ClientSpec client, List<SymbolSpec> symbolParameters, string runner)
+        {
+            string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
+            string given = symbolParameters.Count == 0 ? "" :
+                $", stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}";
+            w.WriteLine($"var __binding = {runner}.Bind({lengths}{given});");
+            for (int i = 0; i < client.Inputs.Count; i++)
+                w.WriteLine(CopyIn(client.Inputs[i], i, runner));
+            w.WriteLine($"{runner}.Run(__binding);");
+            w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
         }
 
         private static string CopyIn(TensorSpec input, int index, string runner) => input.IsSequence ? $"{runner}.SetSequence(__binding, {index}, {input.Identifier});" : (input.IsString, input.IsScalar) switch

@@ -265,6 +265,12 @@ public sealed partial class TypedModelGenerator
             // Compiled or Auto: the graph decides. Every reason is an error when compiling was asked for, one
             // information when Auto falls back to ONNX Runtime.
             var (plan, reasons) = Planner.Plan(signature, symbolSpecs, inputSpecs, outputSpecs);
+            if (plan is not null && backend == Backend.Auto && plan.MultiplyAddsPerRow > AutoMultiplyAddsPerRow)
+            {
+                reasons.Add($"its matrix products take {plan.MultiplyAddsPerRow.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} multiply-adds per row, more than the {AutoMultiplyAddsPerRow} up to which " +
+                    "the compiled client stays faster than ONNX Runtime at batch 1,024 (README, \"Compiled backend\"); Backend=\"Compiled\" compiles it anyway, for small batches");
+                plan = null;
+            }
             if (plan is not null)
                 return new(client with { Plan = plan }, diagnostics.ToEquatableArray(), location);
             if (backend == Backend.Compiled)
@@ -294,6 +300,14 @@ public sealed partial class TypedModelGenerator
                 string.Join(", ", duplicate.ModelPaths.Select(p => "'" + p + "'")));
             return new(null, result.Diagnostics.Concat([diagnostic]).ToEquatableArray(), result.Location);
         }
+
+        /// <summary>
+        /// The most multiply-adds per row of a batch that <c>Auto</c> compiles. Measured (benchmarks/RESULTS.md): a model
+        /// of 12 per row is compiled faster than ONNX Runtime at every batch up to 16,384; models of 2,048 and 21,504 per
+        /// row lose to ONNX Runtime's blocked, multi-threaded kernels from batch 256 and 64, a call of a few hundred
+        /// thousand multiply-adds. At batch 1,024 that crossover falls between 128 and 512 per row.
+        /// </summary>
+        internal const long AutoMultiplyAddsPerRow = 256;
 
         /// <summary>The values of <c>ModelBackend</c>, which the generator cannot reference.</summary>
         private enum Backend

@@ -30,6 +30,7 @@ public sealed partial class TypedModelGenerator
         private readonly List<string> _reasons = new();
         private readonly long _opset;
         private readonly EquatableArray<SymbolSpec> _symbols;
+        private long _multiplyAdds;
         private GraphNode _node = null!;
 
         private Planner(long opset, EquatableArray<SymbolSpec> symbols) => (_opset, _symbols) = (opset, symbols);
@@ -121,6 +122,12 @@ public sealed partial class TypedModelGenerator
                     _reasons.Add($"node '{NodeName(node)}' ({node.OpType}): {e.Message}");
                     failed.UnionWith(node.Outputs);
                 }
+                catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidCastException or OverflowException or FormatException)
+                {
+                    // A generator must never throw (CS8785): a graph this planner mishandles is a diagnostic, flagged as its bug.
+                    _reasons.Add($"node '{NodeName(node)}' ({node.OpType}): the planner failed on it ({e.GetType().Name}: {e.Message}); this is a TypedModels bug, please report it");
+                    failed.UnionWith(node.Outputs);
+                }
             }
 
             var outputIndexes = new List<int>();
@@ -143,7 +150,7 @@ public sealed partial class TypedModelGenerator
                     _reasons.Add($"output '{output.Name}': {e.Message}");
                 }
             }
-            return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray());
+            return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds);
         }
 
         private void PlanNode(GraphNode node)
@@ -170,7 +177,8 @@ public sealed partial class TypedModelGenerator
 
         private void Constant(GraphNode node)
         {
-            var attribute = node.Attributes.FirstOrDefault() ?? throw new Unsupported("it has no value");
+            var attribute = node.Attributes.FirstOrDefault(a => a.Ints.Count + a.Floats.Count > 0 || a.Tensor is not null)
+                ?? throw new Unsupported("it has no value the compiler can read");
             _values[node.Outputs[0]] = attribute switch
             {
                 { Name: "value", Tensor: { } tensor } => FromConstant(tensor),
@@ -285,6 +293,7 @@ public sealed partial class TypedModelGenerator
                     throw new Unsupported($"C {Text(c.Shape)} does not broadcast to {Text([m, n])} at compile time");
             }
             int d = Output([m, n]);
+            CountWork([m, n], k);
             Step("Gemm", Tensor(0), Tensor(1), c is null ? PlanArg.Tensor(-1) : Tensor(2), Count(rows), Count(columns), PlanArg.Tensor(d),
                 Count(m), Count(n), Count(k), PlanArg.Bool(transA), PlanArg.Bool(transB),
                 PlanArg.Float(FloatAttribute("alpha", 1f)), PlanArg.Float(FloatAttribute("beta", 1f)));
@@ -317,6 +326,7 @@ public sealed partial class TypedModelGenerator
             if (b.Shape.Length > 1)
                 shape.Add(n);
             int d = Output([.. shape]);
+            CountWork(shape, k);
             PlanDim[] outBatch = aBatch.Length == 0 && bBatch.Length == 0 ? [] : batch;
             Step("MatMul", Tensor(0), PlanArg.Shape(aBatch.ToEquatableArray()), Tensor(1), PlanArg.Shape(bBatch.ToEquatableArray()), PlanArg.Tensor(d),
                 PlanArg.Shape(outBatch.ToEquatableArray()), PlanArg.Count(rows.ToEquatableArray()), Count(k), Count(n));
@@ -343,6 +353,8 @@ public sealed partial class TypedModelGenerator
         private void Concat()
         {
             var parts = Enumerable.Range(0, _node.Inputs.Count).Select(Input).ToList();
+            if (parts.Count == 0)
+                throw new Unsupported("it has no inputs");
             for (int i = 0; i < parts.Count; i++)
                 RequireFloat(parts[i], i);
             int rank = parts[0].Shape.Length;
@@ -572,10 +584,17 @@ public sealed partial class TypedModelGenerator
         }
 
         private long IntAttribute(string name, long fallback) =>
-            _node.Attributes.FirstOrDefault(a => a.Name == name) is { Kind: AttributeKind.Int } a ? a.Ints[0] : fallback;
+            _node.Attributes.FirstOrDefault(a => a.Name == name) is { Kind: AttributeKind.Int, Ints.Count: > 0 } a ? a.Ints[0] : fallback;
 
         private float FloatAttribute(string name, float fallback) =>
-            _node.Attributes.FirstOrDefault(a => a.Name == name) is { Kind: AttributeKind.Float } a ? a.Floats[0] : fallback;
+            _node.Attributes.FirstOrDefault(a => a.Name == name) is { Kind: AttributeKind.Float, Floats.Count: > 0 } a ? a.Floats[0] : fallback;
+
+        /// <summary>Adds a product's multiply-adds per row: its output's fixed dims times the summed dim (symbols count as 1).</summary>
+        private void CountWork(IEnumerable<PlanDim> output, PlanDim summed)
+        {
+            long work = output.Where(d => d.IsFixed).Aggregate(summed.IsFixed ? summed.Value : 1, (p, d) => p * d.Value);
+            _multiplyAdds = work > long.MaxValue - _multiplyAdds ? long.MaxValue : _multiplyAdds + work;
+        }
 
         private static PlanArg Times(long factor, IEnumerable<PlanDim> dims) => PlanArg.Count(new[] { PlanDim.Fixed(factor) }.Concat(dims).ToEquatableArray());
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Google.Protobuf;
 using TypedModels.SeedModel.Onnx;
 
@@ -28,6 +29,9 @@ public static class FixtureModels
         ["explicit.onnx"] = Explicit(),
         ["reshape.onnx"] = ReshapeModel(),
         ["sequences.onnx"] = Sequences(),
+        ["layers.onnx"] = Layers(),
+        ["wide.onnx"] = Dense("wide", 32, 128, 128, 8),
+        ["mid.onnx"] = Dense("mid", 16, 64, 16),
     };
 
     /// <summary>One Identity per element type: <c>x_T</c> [n] → <c>y_T</c> [n].</summary>
@@ -125,6 +129,101 @@ public static class FixtureModels
             Input = { Sequence(Value("parts", 1, Unknown(), Fixed(2))), Value("extra", 1, Sym("n"), Fixed(2)) },
             Output = { Sequence(Value("longer", 1, Unknown(), Fixed(2))), Value("joined", 1, Unknown(), Fixed(2)), Value("count", 7) },
         });
+    }
+
+    /// <summary>
+    /// A small network over <c>x</c> [batch, 3] that uses every operator the compiled backend runs, with deterministic
+    /// pseudo-random weights: <c>scores</c> [batch, 9], <c>probs</c> [batch, 2, 3], <c>tiled</c> [batch, 6], <c>mixed</c> [batch, 3].
+    /// </summary>
+    private static ModelProto Layers()
+    {
+        var random = new Random(9);
+        TensorProto Weights(string name, params long[] dims)
+        {
+            var tensor = new TensorProto { Name = name, DataType = 1, Dims = { dims } };
+            long count = dims.Aggregate(1L, (p, d) => p * d);
+            for (long i = 0; i < count; i++)
+                tensor.FloatData.Add((float)(random.NextDouble() * 2 - 1));
+            return tensor;
+        }
+        TensorProto Longs(string name, params long[] values) => new() { Name = name, DataType = 7, Dims = { values.Length }, Int64Data = { values } };
+        NodeProto With(NodeProto node, string name, long? i = null, float? f = null)
+        {
+            node.Attribute.Add(i is { } value
+                ? new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value }
+                : new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f!.Value });
+            return node;
+        }
+        var two = new NodeProto { Name = "two", OpType = "Constant", Output = { "two" } };
+        two.Attribute.Add(new AttributeProto { Name = "value_float", Type = AttributeProto.Types.AttributeType.Float, F = 2f });
+        return Model(new GraphProto
+        {
+            Name = "layers",
+            DocString = "Every operator of the compiled backend, over a symbolic batch.",
+            Node =
+            {
+                With(Node("Gemm", ["x", "w1", "b1"], ["h1"]), "alpha", f: 0.5f),
+                Node("Relu", ["h1"], ["r1"]),
+                Node("MatMul", ["r1", "w2"], ["m2"]),
+                Node("Add", ["m2", "b2"], ["a2"]),
+                With(Node("LeakyRelu", ["a2"], ["l2"]), "alpha", f: 0.1f),
+                Node("Reshape", ["l2", "shape"], ["grouped"]),
+                With(Node("Softmax", ["grouped"], ["probs"]), "axis", i: -1),
+                With(Node("Flatten", ["probs"], ["flat"]), "axis", i: 1),
+                With(Node("Concat", ["flat", "x"], ["joined"]), "axis", i: 1),
+                Node("Sigmoid", ["joined"], ["squashed"]),
+                two,
+                Node("Mul", ["squashed", "two"], ["scores"]),
+                Node("Tile", ["x", "repeats"], ["tiled"]),
+                Node("Tanh", ["x"], ["t"]),
+                Node("Sub", ["t", "b3"], ["shifted"]),
+                Node("Div", ["shifted", "b3"], ["divided"]),
+                Node("Identity", ["divided"], ["same"]),
+                With(Node("Cast", ["same"], ["mixed"]), "to", i: 1),
+            },
+            Initializer = { Weights("w1", 3, 8), Weights("b1", 8), Weights("w2", 8, 6), Weights("b2", 6), Weights("b3", 3), Longs("shape", 0, 2, 3), Longs("repeats", 1, 2) },
+            Input = { Value("x", 1, Sym("batch"), Fixed(3)) },
+            Output =
+            {
+                Value("scores", 1, Sym("batch"), Fixed(9)), Value("probs", 1, Sym("batch"), Fixed(2), Fixed(3)),
+                Value("tiled", 1, Sym("batch"), Fixed(6)), Value("mixed", 1, Sym("batch"), Fixed(3)),
+            },
+        });
+    }
+
+    /// <summary>
+    /// Dense layers with Relu between them, <c>x</c> [batch, widths[0]] → … → <c>y</c> [batch, widths[^1]], with
+    /// pseudo-random weights: models of known size for measuring where the compiled backend stops paying
+    /// (wide: 32 → 128 → 128 → 8, 21,504 multiply-adds per row; mid: 16 → 64 → 16, 2,048).
+    /// </summary>
+    private static ModelProto Dense(string name, params int[] widths)
+    {
+        var random = new Random(widths.Sum());
+        var graph = new GraphProto { Name = name, DocString = "Dense layers " + string.Join(" → ", widths) + "." };
+        string input = "x";
+        for (int layer = 0; layer + 1 < widths.Length; layer++)
+        {
+            var weights = new TensorProto { Name = $"w{layer + 1}", DataType = 1, Dims = { widths[layer], widths[layer + 1] } };
+            for (int i = 0; i < widths[layer] * widths[layer + 1]; i++)
+                weights.FloatData.Add((float)((random.NextDouble() * 2 - 1) / Math.Sqrt(widths[layer])));
+            var bias = new TensorProto { Name = $"b{layer + 1}", DataType = 1, Dims = { widths[layer + 1] } };
+            for (int i = 0; i < widths[layer + 1]; i++)
+                bias.FloatData.Add((float)(random.NextDouble() * 0.2 - 0.1));
+            graph.Initializer.Add(weights);
+            graph.Initializer.Add(bias);
+            bool last = layer + 2 == widths.Length;
+            string output = last ? "y" : $"h{layer + 1}";
+            graph.Node.Add(Node("Gemm", [input, weights.Name, bias.Name], [output]));
+            if (!last)
+            {
+                graph.Node.Add(Node("Relu", [output], [$"r{layer + 1}"]));
+                output = $"r{layer + 1}";
+            }
+            input = output;
+        }
+        graph.Input.Add(Value("x", 1, Sym("batch"), Fixed(widths[0])));
+        graph.Output.Add(Value("y", 1, Sym("batch"), Fixed(widths[^1])));
+        return Model(graph);
     }
 
     private static ValueInfoProto Sequence(ValueInfoProto tensor) => new()

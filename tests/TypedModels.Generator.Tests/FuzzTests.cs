@@ -34,16 +34,21 @@ public class FuzzTests(ITestOutputHelper output)
         var first = Item(SeedSignature);
         var driver = Driver(first).RunGenerators(compilation);
         var current = first.Text;
+        // Every other case reads the graph too and compiles it (Backend="Compiled"): the planner meets the same mutations.
+        var firstCompiled = Item(SeedGraphSignature, backend: "Compiled");
+        var compiledDriver = Driver(firstCompiled).RunGenerators(compilation);
+        var currentCompiled = firstCompiled.Text;
         int signatures = 0, refused = 0, generated = 0, compiled = 0, nextCompile = 0;
         var ids = new SortedSet<string>();
 
         for (int i = 0; i < Cases; i++)
         {
             byte[] bytes = Mutate(seeds[random.Next(seeds.Count)], seeds[random.Next(seeds.Count)], random);
+            bool graph = i % 2 == 1;
             string text;
             try
             {
-                text = Text.Write(Reader.Read(new MemoryStream(bytes)));
+                text = Text.Write(Reader.Read(new MemoryStream(bytes), graph ? 1 << 20 : null));
                 signatures++;
             }
             catch (InvalidDataException e)
@@ -53,11 +58,22 @@ public class FuzzTests(ITestOutputHelper output)
             }
 
             var next = Item(text).Text;
-            driver = driver.ReplaceAdditionalText(current, next).RunGenerators(compilation);
-            current = next;
-            var result = driver.GetRunResult().Results.Single();
+            GeneratorRunResult result;
+            if (graph)
+            {
+                compiledDriver = compiledDriver.ReplaceAdditionalText(currentCompiled, next).RunGenerators(compilation);
+                currentCompiled = next;
+                result = compiledDriver.GetRunResult().Results.Single();
+            }
+            else
+            {
+                driver = driver.ReplaceAdditionalText(current, next).RunGenerators(compilation);
+                current = next;
+                result = driver.GetRunResult().Results.Single();
+            }
             Assert.True(result.Exception is null, $"case {i}: {result.Exception}");
             Assert.All(result.Diagnostics, d => Assert.StartsWith("TM", d.Id));
+            Assert.All(result.Diagnostics, d => Assert.DoesNotContain("planner failed", d.GetMessage()));
             ids.UnionWith(result.Diagnostics.Select(d => d.Id));
             generated += result.GeneratedSources.Length;
 

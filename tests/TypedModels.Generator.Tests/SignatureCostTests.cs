@@ -34,11 +34,26 @@ public sealed class SignatureCostTests(ITestOutputHelper output) : IDisposable
         Assert.InRange(allocated, 0, 256 * 1024);
     }
 
-    private static (TimeSpan Time, long Allocated) Measure(string path)
+    [Fact]
+    public void Over_the_weight_limit_the_graph_is_refused_without_reading_the_weights()
+    {
+        LargeModelWriter.Write(_path, WeightBytes);
+
+        var (time, allocated) = Measure(_path, graphLimit: 1 << 20);
+        string text = buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(_path, 1 << 20);
+
+        output.WriteLine($"{new FileInfo(_path).Length / (1024 * 1024)} MB model with a 1 MiB graph limit: {time.TotalMilliseconds:F3} ms, {allocated} B allocated");
+        Assert.Contains("graph_refused\tits graph and weights take 629,145,", text);
+        Assert.Contains("over the limit of 1,048,576 bytes (CompiledWeightLimit)", text);
+        Assert.InRange(time.TotalMilliseconds, 0, 100);
+        Assert.InRange(allocated, 0, 256 * 1024);
+    }
+
+    private static (TimeSpan Time, long Allocated) Measure(string path, long? graphLimit = null)
     {
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         var watch = Stopwatch.StartNew();
-        buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(path);
+        buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(path, graphLimit);
         watch.Stop();
         return (watch.Elapsed, GC.GetAllocatedBytesForCurrentThread() - allocated);
     }

@@ -22,14 +22,17 @@ internal static class TestHelpers
     /// <summary>The seed model's signature text, as the build step writes it.</summary>
     public static string SeedSignature => buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(SeedModelPath);
 
+    /// <summary>The seed model's signature text with its graph, as the build step writes it for <c>Backend="Compiled"</c>.</summary>
+    public static string SeedGraphSignature => buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(SeedModelPath, 1 << 20);
+
     /// <summary>The signature text of <paramref name="model"/>, read by the build step from a temporary file.</summary>
-    public static string SignatureOf(TypedModels.SeedModel.Onnx.ModelProto model)
+    public static string SignatureOf(TypedModels.SeedModel.Onnx.ModelProto model, long? graphLimit = null)
     {
         string path = Path.Combine(Path.GetTempPath(), $"typedmodels-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
         try
         {
-            return buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(path);
+            return buildstep::TypedModels.Build.ReadModelSignatures.SignatureFor(path, graphLimit);
         }
         finally
         {

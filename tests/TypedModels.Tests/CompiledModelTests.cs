@@ -172,14 +172,76 @@ public sealed class CompiledModelTests : IDisposable
     {
         // Enter without Exit is what a second thread meets while the first is mid-call.
         var runner = new Compiled.CompiledRunner(CompiledNumberModel.Descriptor, 4);
-        runner.Enter([1], default, new long[1]);
+        runner.Enter(1);
         Exception? refused = null;
-        var other = new Thread(() => refused = Record.Exception(() => runner.Enter([1], default, new long[1])));
+        var other = new Thread(() => refused = Record.Exception(() => runner.Enter(1)));
         other.Start();
         other.Join();
         Assert.Contains("another thread", Assert.IsType<InvalidOperationException>(refused).Message);
         runner.Exit();
-        runner.Enter([1], default, new long[1]);
+        Assert.Equal([7L], runner.Enter(7).ToArray());
         runner.Exit();
+    }
+}
+
+/// <summary>
+/// <c>layers.onnx</c>, a fixture that uses every operator the compiled backend runs over a symbolic batch, compiled
+/// (<c>CompiledLayersModel</c>) against ONNX Runtime (<c>LayersModel</c>).
+/// </summary>
+public sealed class CompiledLayersTests : IDisposable
+{
+    private readonly CompiledLayersModel _compiled = new();
+    private readonly LayersModel _onnx = new(new TypedModelOptions { ExecutionProvider = ExecutionProviderPreference.Cpu });
+
+    public void Dispose()
+    {
+        _compiled.Dispose();
+        _onnx.Dispose();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(64)]
+    public void Every_operator_matches_onnx_runtime_within_a_few_ulps(int batch)
+    {
+        var random = new Random(batch);
+        float[] x = Enumerable.Range(0, batch * 3).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray();
+
+        var compiled = _compiled.Predict(x);
+        var onnx = _onnx.Predict(x);
+
+        AssertClose(onnx.Scores, compiled.Scores);
+        AssertClose(onnx.Probs, compiled.Probs);
+        AssertClose(onnx.Tiled, compiled.Tiled);
+        AssertClose(onnx.Mixed, compiled.Mixed);
+        Assert.Equal([batch, 2L, 3L], compiled.Probs.Shape.ToArray());
+    }
+
+    [Fact]
+    public void A_call_allocates_nothing()
+    {
+        float[] x = [0.5f, -1, 2, 3, 0, -2];
+        float sum = 0;
+        for (int i = 0; i < 10; i++)
+            sum += _compiled.Predict(x).Scores[0];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1_000; i++)
+            sum += _compiled.Predict(x).Scores[0];
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.NotEqual(0, sum);
+    }
+
+    /// <summary>Equal shapes, and values within 4 ulps of the tensor's largest magnitude (the conformance run's bound).</summary>
+    private static void AssertClose(TensorView<float> expected, TensorView<float> actual)
+    {
+        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+        float largest = 0;
+        foreach (float v in expected.Span)
+            largest = Math.Max(largest, Math.Abs(v));
+        double ulp = MathF.BitIncrement(largest) - largest;
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 4 * ulp, $"element {i}: ONNX Runtime {expected[i]:R}, compiled {actual[i]:R}");
     }
 }

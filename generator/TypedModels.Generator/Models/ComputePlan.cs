@@ -8,11 +8,13 @@ namespace TypedModels.Generator.Models;
 /// so a compiled client is re-emitted when they change.
 /// </summary>
 /// <param name="Outputs">For each client output, the index of the value that holds it (always arena storage).</param>
+/// <param name="MultiplyAddsPerRow">The matrix products' multiply-adds with every symbolic dim at 1: a call's work per row of its batch.</param>
 internal sealed record ComputePlan(
     EquatableArray<PlanConstant> Constants,
     EquatableArray<PlanValue> Values,
     EquatableArray<PlanStep> Steps,
-    EquatableArray<int> Outputs);
+    EquatableArray<int> Outputs,
+    long MultiplyAddsPerRow);
 
 /// <summary>A float tensor from the model, emitted as a static <c>ReadOnlySpan&lt;float&gt;</c> (data in the assembly image).</summary>
 internal sealed record PlanConstant(string Name, EquatableArray<float> Values);

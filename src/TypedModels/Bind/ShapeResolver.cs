@@ -10,18 +10,92 @@ namespace TypedModels.Bind;
 /// Shared by the ONNX Runtime and compiled backends, so both accept and refuse the same inputs with the same words.
 /// Allocates nothing unless it throws.
 /// </summary>
-internal sealed class ShapeResolver(ModelDescriptor descriptor, long maxElements)
+internal sealed class ShapeResolver
 {
-    private readonly ModelDescriptor _descriptor = descriptor;
-    private readonly long _maxElements = maxElements;
+    private readonly ModelDescriptor _descriptor;
+    private readonly long _maxElements;
+
+    // The common case, precomputed: each input's fixed dims multiplied out and its one symbol (appearing once), so that
+    // one pass in input order resolves every symbol; null when some input has more (the general passes decide then).
+    private readonly (long Product, int Symbol)[]? _direct;
+
+    public ShapeResolver(ModelDescriptor descriptor, long maxElements)
+    {
+        _descriptor = descriptor;
+        _maxElements = maxElements;
+        _direct = Direct(descriptor);
+    }
 
     /// <summary>Fills <paramref name="symbols"/>: given ones first (in the descriptor's order), the rest inferred from <paramref name="lengths"/>.</summary>
     /// <exception cref="ArgumentException">An input does not fit its shape, the inputs disagree on a dim, or a dim cannot be inferred.</exception>
     public void Resolve(ReadOnlySpan<int> lengths, ReadOnlySpan<long> given, Span<long> symbols)
     {
         symbols.Fill(-1);
+        if (given.IsEmpty && _direct is { } direct && ResolveDirect(direct, lengths, symbols))
+            return;
+        // Anything unusual (an empty input, a mismatch, given dims) takes the general passes, which also word the errors.
+        symbols.Fill(-1);
         GiveSymbols(given, symbols);
         InferSymbols(lengths, symbols);
+    }
+
+    private static bool ResolveDirect((long Product, int Symbol)[] direct, ReadOnlySpan<int> lengths, Span<long> symbols)
+    {
+        for (int i = 0; i < direct.Length; i++)
+        {
+            var (product, symbol) = direct[i];
+            long length = lengths[i];
+            if (symbol < 0)
+            {
+                if (product >= 0 && length != product)
+                    return false;
+            }
+            else if (symbols[symbol] >= 0)
+            {
+                if (length != product * symbols[symbol])
+                    return false;
+            }
+            else
+            {
+                if (product <= 0 || length % product != 0)
+                    return false;
+                symbols[symbol] = length / product;
+            }
+        }
+        foreach (long value in symbols)
+        {
+            if (value < 0)
+                return false;
+        }
+        return true;
+    }
+
+    private static (long, int)[]? Direct(ModelDescriptor descriptor)
+    {
+        if (Array.Exists(descriptor.Parameters, p => p is not null))
+            return null;
+        var direct = new (long, int)[descriptor.Inputs.Length];
+        for (int i = 0; i < direct.Length; i++)
+        {
+            var input = descriptor.Inputs[i];
+            long product = 1;
+            int symbol = -1;
+            foreach (long dim in input.Dims)
+            {
+                if (dim >= 0)
+                    product *= Math.Min(dim, (long)int.MaxValue + 1);
+                else if (symbol == -1)
+                    symbol = -1 - (int)dim;
+                else
+                    return null;
+                // Sizes no span can have are left to the general passes, which saturate instead of overflowing.
+                if (product > int.MaxValue)
+                    return null;
+            }
+            // A sequence's tensors carry their own shapes: nothing to check (-1 product).
+            direct[i] = input.IsSequence ? (-1, -1) : (product, symbol);
+        }
+        return direct;
     }
 
     private void GiveSymbols(ReadOnlySpan<long> given, Span<long> symbols)

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using TypedModels.Bind;
 using TypedModels.Run;
 
@@ -9,8 +10,8 @@ namespace TypedModels.Compiled;
 /// What a client compiled to C# (<see cref="ModelBackend.Compiled"/>) delegates to: the checks every call makes
 /// (the same <see cref="ShapeResolver"/> as the ONNX Runtime backend, so both refuse the same inputs with the same
 /// words), one arena for every intermediate and output tensor (grown when a larger shape arrives, otherwise reused),
-/// and the storage of the outputs' shapes. The generated code runs the kernels in between
-/// <see cref="Enter"/> and <see cref="Exit"/>; a call with a shape seen before allocates nothing.
+/// and the storage of the outputs' shapes. The generated code runs the kernels between <c>Enter</c> and
+/// <see cref="Exit"/>; a call with a shape seen before allocates nothing.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CompiledRunner : IDisposable
@@ -19,8 +20,11 @@ public sealed class CompiledRunner : IDisposable
     private readonly ModelDescriptor _descriptor;
     private readonly ShapeResolver _resolver;
     private readonly long[] _checked;
+    private readonly long[] _symbols;
+    private readonly int[] _lengths;
     private float[] _arena = [];
-    private SingleCaller _caller;
+    private bool _busy;
+    private bool _resolved;
     private bool _disposed;
 
     /// <summary>Prepares a client of <paramref name="descriptor"/> whose outputs have <paramref name="outputRanks"/> dims in all.</summary>
@@ -37,6 +41,8 @@ public sealed class CompiledRunner : IDisposable
         _descriptor = descriptor;
         _resolver = new ShapeResolver(descriptor, options.MaxElementsPerTensor);
         _checked = new long[descriptor.Symbols.Length];
+        _symbols = new long[descriptor.Symbols.Length];
+        _lengths = new int[descriptor.Inputs.Length];
         _checked.AsSpan().Fill(-2);
         Shapes = new long[outputRanks];
     }
@@ -52,46 +58,102 @@ public sealed class CompiledRunner : IDisposable
     public long[] Shapes { get; }
 
     /// <summary>
-    /// Starts a call: refuses a second thread, checks the inputs' lengths and infers the symbolic dims into
-    /// <paramref name="symbols"/> (given ones from <paramref name="given"/>). Must be followed by <see cref="Exit"/>.
+    /// Starts a call of a model with one input of <paramref name="length"/> elements: refuses a second thread, checks the
+    /// length against the input's shape and returns the symbolic dims it implies. Must be followed by <see cref="Exit"/>.
+    /// (Overloads for one to three inputs spare the generated code a <c>stackalloc</c>, which costs a small model's call
+    /// more than its arithmetic.)
     /// </summary>
     /// <exception cref="ArgumentException">An input does not fit its shape, or a tensor would exceed the size limit.</exception>
     /// <exception cref="InvalidOperationException">Another thread is in a call on this instance.</exception>
-    public void Enter(ReadOnlySpan<int> lengths, ReadOnlySpan<long> given, Span<long> symbols)
+    public ReadOnlySpan<long> Enter(int length)
+    {
+        Begin();
+        if (_resolved && _lengths[0] == length)
+            return _symbols;
+        _lengths[0] = length;
+        return Resolve(default);
+    }
+
+    /// <summary>As <see cref="Enter(int)"/>, for a model with two inputs.</summary>
+    public ReadOnlySpan<long> Enter(int length0, int length1)
+    {
+        Begin();
+        if (_resolved && _lengths[0] == length0 && _lengths[1] == length1)
+            return _symbols;
+        (_lengths[0], _lengths[1]) = (length0, length1);
+        return Resolve(default);
+    }
+
+    /// <summary>As <see cref="Enter(int)"/>, for a model with three inputs.</summary>
+    public ReadOnlySpan<long> Enter(int length0, int length1, int length2)
+    {
+        Begin();
+        if (_resolved && _lengths[0] == length0 && _lengths[1] == length1 && _lengths[2] == length2)
+            return _symbols;
+        (_lengths[0], _lengths[1], _lengths[2]) = (length0, length1, length2);
+        return Resolve(default);
+    }
+
+    /// <summary>As <see cref="Enter(int)"/>, for any number of inputs, with the dims the caller gives (<paramref name="given"/>).</summary>
+    public ReadOnlySpan<long> Enter(ReadOnlySpan<int> lengths, ReadOnlySpan<long> given)
+    {
+        Begin();
+        lengths.CopyTo(_lengths);
+        var symbols = Resolve(given);
+        _resolved = false; // given dims are not part of the cache's key
+        return symbols;
+    }
+
+    private void Begin()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _caller.Enter(_descriptor.Name);
+        // A busy flag, not the ONNX Runtime runner's interlocked owner: a compiled call never re-enters itself, and at
+        // a few tens of nanoseconds a call the interlocked instruction would be a large part of it. Two threads entering
+        // in the same instant can both pass; overlapping calls are refused as soon as one is inside.
+        if (_busy)
+            SingleCaller.ThrowConcurrent(_descriptor.Name);
+        _busy = true;
+    }
+
+    // The symbols follow from the lengths alone (without given dims): the lengths of the last call that resolved are
+    // its cache key, so a call with the shape of the one before skips the resolver and the size checks.
+    private ReadOnlySpan<long> Resolve(ReadOnlySpan<long> given)
+    {
+        _resolved = false;
         try
         {
-            _resolver.Resolve(lengths, given, symbols);
-            if (!symbols.SequenceEqual(_checked))
+            _resolver.Resolve(_lengths, given, _symbols);
+            if (!_symbols.AsSpan().SequenceEqual(_checked))
             {
-                _resolver.CheckSizes(symbols);
-                symbols.CopyTo(_checked);
+                _resolver.CheckSizes(_symbols);
+                _symbols.CopyTo(_checked, 0);
             }
+            _resolved = true;
+            return _symbols;
         }
         catch
         {
-            _caller.Exit();
+            _busy = false;
             throw;
         }
     }
 
     /// <summary>The first <paramref name="length"/> elements of the arena, grown (allocating) only when a call needs more than any before.</summary>
     /// <exception cref="ArgumentException">The call's tensors need more elements than an array holds.</exception>
-    public Span<float> Arena(long length)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<float> Arena(long length) => length <= _arena.Length ? _arena.AsSpan(0, (int)length) : Grow(length);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span<float> Grow(long length)
     {
-        if (length > _arena.Length)
-        {
-            if (length > Array.MaxLength)
-                throw new ArgumentException($"{_descriptor.Name}: this call's intermediate tensors need {length} elements, more than one array holds; use smaller inputs.");
-            _arena = new float[length];
-        }
-        return _arena.AsSpan(0, (int)length);
+        if (length > Array.MaxLength)
+            throw new ArgumentException($"{_descriptor.Name}: this call's intermediate tensors need {length} elements, more than one array holds; use smaller inputs.");
+        _arena = new float[length];
+        return _arena;
     }
 
-    /// <summary>Ends the call <see cref="Enter"/> started.</summary>
-    public void Exit() => _caller.Exit();
+    /// <summary>Ends the call <c>Enter</c> started.</summary>
+    public void Exit() => _busy = false;
 
     /// <summary>Releases the arena; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()

@@ -1,6 +1,9 @@
 using System;
 using System.ComponentModel;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TypedModels.Compiled;
 
@@ -43,7 +46,12 @@ public static class Kernels
     }
 
     /// <summary><c>Sigmoid</c>: 1 / (1 + e^-x).</summary>
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Sigmoid(x, d);
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> d)
+    {
+        // TensorPrimitives.Sigmoid refuses empty spans; an empty batch is a valid call.
+        if (!x.IsEmpty)
+            TensorPrimitives.Sigmoid(x, d);
+    }
 
     /// <summary><c>Tanh</c>.</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Tanh(x, d);
@@ -162,6 +170,23 @@ public static class Kernels
     {
         if (d.IsEmpty)
             return;
+        int rank = shape.Length;
+        if (rank > 0 && repeats.Slice(0, rank - 1).IndexOfAnyExcept(1) < 0)
+        {
+            // Only the last dim repeats (features tiled side by side): each row is copied in place, no recursion.
+            int width = shape[rank - 1], times = repeats[rank - 1];
+            for (int row = 0, rows = x.Length / Math.Max(width, 1); row < rows; row++)
+            {
+                var source = x.Slice(row * width, width);
+                var target = d.Slice(row * width * times, width * times);
+                if (width == 1)
+                    target.Fill(source[0]);
+                else
+                    for (int r = 0; r < times; r++)
+                        source.CopyTo(target.Slice(r * width));
+            }
+            return;
+        }
         Tile(x, shape, repeats, d, 0);
     }
 
@@ -205,16 +230,9 @@ public static class Kernels
     // Row-major product with transposes folded into the indexing; the common layouts get the fast loops.
     private static void MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d, int m, int n, int k, bool transA, bool transB)
     {
-        if (!transA && !transB && n >= VectorMinimum)
+        if (!transA && !transB)
         {
-            // Each row of d is a sum of B's rows weighted by A's row: SIMD along N.
-            for (int i = 0; i < m; i++)
-            {
-                var row = d.Slice(i * n, n);
-                row.Clear();
-                for (int p = 0; p < k; p++)
-                    TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), a[i * k + p], row, row);
-            }
+            Product(a, b, d, m, n, k);
             return;
         }
         if (!transA && transB && k >= VectorMinimum)
@@ -234,6 +252,69 @@ public static class Kernels
                     sum += a[i * aRow + p * aColumn] * b[p * bRow + j * bColumn];
                 d[i * n + j] = sum;
             }
+        }
+    }
+
+    /// <summary>
+    /// d [M,N] = A [M,K] · B [K,N], four rows of A against a vector's width of B's columns at a time, the sums in
+    /// registers. TensorPrimitives has vector operations but no matrix product, and a call per row and per k (the
+    /// obvious use of its MultiplyAdd) costs more than the arithmetic at these sizes. Each sum runs over k in order,
+    /// multiply then add, like the scalar loops and the inlined layers, so every path rounds alike.
+    /// </summary>
+    private static void Product(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d, int m, int n, int k)
+    {
+        if (a.Length < m * k || b.Length < k * n || d.Length < m * n)
+            throw new ArgumentException("The operands are shorter than their dims.");
+        ref float A = ref MemoryMarshal.GetReference(a);
+        ref float B = ref MemoryMarshal.GetReference(b);
+        ref float D = ref MemoryMarshal.GetReference(d);
+        int width = Vector<float>.Count;
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            int j = 0;
+            for (; j + width <= n; j += width)
+            {
+                Vector<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                for (int p = 0; p < k; p++)
+                {
+                    var column = Vector.LoadUnsafe(ref B, (nuint)(p * n + j));
+                    c0 += new Vector<float>(Unsafe.Add(ref A, i * k + p)) * column;
+                    c1 += new Vector<float>(Unsafe.Add(ref A, (i + 1) * k + p)) * column;
+                    c2 += new Vector<float>(Unsafe.Add(ref A, (i + 2) * k + p)) * column;
+                    c3 += new Vector<float>(Unsafe.Add(ref A, (i + 3) * k + p)) * column;
+                }
+                c0.StoreUnsafe(ref D, (nuint)(i * n + j));
+                c1.StoreUnsafe(ref D, (nuint)((i + 1) * n + j));
+                c2.StoreUnsafe(ref D, (nuint)((i + 2) * n + j));
+                c3.StoreUnsafe(ref D, (nuint)((i + 3) * n + j));
+            }
+            for (int r = i; r < i + 4; r++)
+                ProductTail(ref A, ref B, ref D, r, j, n, k);
+        }
+        for (; i < m; i++)
+        {
+            int j = 0;
+            for (; j + width <= n; j += width)
+            {
+                Vector<float> c = default;
+                for (int p = 0; p < k; p++)
+                    c += new Vector<float>(Unsafe.Add(ref A, i * k + p)) * Vector.LoadUnsafe(ref B, (nuint)(p * n + j));
+                c.StoreUnsafe(ref D, (nuint)(i * n + j));
+            }
+            ProductTail(ref A, ref B, ref D, i, j, n, k);
+        }
+    }
+
+    // The columns of row i from j on that do not fill a vector.
+    private static void ProductTail(ref float a, ref float b, ref float d, int i, int j, int n, int k)
+    {
+        for (; j < n; j++)
+        {
+            float sum = 0;
+            for (int p = 0; p < k; p++)
+                sum += Unsafe.Add(ref a, i * k + p) * Unsafe.Add(ref b, p * n + j);
+            Unsafe.Add(ref d, i * n + j) = sum;
         }
     }
 

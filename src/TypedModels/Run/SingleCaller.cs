@@ -24,7 +24,7 @@ internal struct SingleCaller
     public void Exit() => Volatile.Write(ref _owner, 0);
 
     [DoesNotReturn]
-    private static void ThrowConcurrent(string model) => throw new InvalidOperationException(
+    internal static void ThrowConcurrent(string model) => throw new InvalidOperationException(
         $"{model}: another thread is calling Predict on this instance. A client is single-threaded by design " +
         "(its buffers are reused); give each thread its own client, or rent them from a ModelPool.");
 }

@@ -1,0 +1,217 @@
+extern alias buildstep;
+
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using TypedModels.SeedModel;
+using TypedModels.SeedModel.Onnx;
+using static TypedModels.Generator.Tests.TestHelpers;
+using Text = buildstep::TypedModels.SignatureText;
+
+namespace TypedModels.Generator.Tests;
+
+/// <summary><c>Backend="Compiled"</c> and <c>"Auto"</c>: what compiles, and the diagnostics for what does not.</summary>
+public class CompiledBackendTests
+{
+    private const string Usage = """
+        namespace App;
+        public static class Usage
+        {
+            public static float Run(float[] number)
+            {
+                using var model = new NumberModel();
+                var (hidden, predictions) = model.Predict(number);
+                return predictions[0] + hidden.Span[0] + (model.Backend == TypedModels.ModelBackend.Compiled ? 1 : 0);
+            }
+        }
+        """;
+
+    [Fact]
+    public void The_seed_compiles_to_kernel_calls_behind_the_same_api()
+    {
+        var (run, output) = Generate(Compilation(Usage), Item(SeedGraphSignature, backend: "Compiled"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        Snapshot.Verify(Assert.Single(run.GeneratedTrees).ToString(), "SeedModel.Compiled");
+    }
+
+    [Fact]
+    public void Every_supported_operator_compiles_over_a_symbolic_batch()
+    {
+        var (run, output) = Generate(Compilation(), Item(SignatureOf(FixtureModels.All["layers.onnx"], 1 << 20), modelPath: "models/layers.onnx", backend: "Compiled"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        Snapshot.Verify(Assert.Single(run.GeneratedTrees).ToString(), "Fixture.layers.Compiled");
+    }
+
+    [Fact]
+    public void TM0011_names_each_node_that_cannot_compile_and_why()
+    {
+        var (run, output) = Generate(Compilation(), Item(SignatureOf(Unsupported(), 1 << 20), modelPath: "m.onnx", backend: "Compiled", line: 12));
+
+        Assert.Equal(
+        [
+            "Model 'm.onnx' cannot run on the compiled backend: node 'conv1' (Conv): the compiled backend has no kernel for it (it runs " +
+                string.Join(", ", TypedModelGenerator.Planner.SupportedOps) + ")",
+            "Model 'm.onnx' cannot run on the compiled backend: node 'count' (Add): input 'n' is a tensor of int64; the compiled backend computes float tensors only",
+        ], run.Diagnostics.Select(d => d.GetMessage()));
+        Assert.All(run.Diagnostics, d =>
+        {
+            Assert.Equal("TM0011", d.Id);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Equal(12, d.Location.GetLineSpan().StartLinePosition.Line);
+        });
+        Assert.Empty(run.GeneratedTrees);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void Nodes_the_selected_outputs_do_not_need_are_not_judged()
+    {
+        var (run, output) = Generate(Compilation(), Item(SignatureOf(Unsupported(), 1 << 20), modelPath: "m.onnx", backend: "Compiled", outputs: "y"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        Assert.Contains("PredictCompiled", Assert.Single(run.GeneratedTrees).ToString());
+    }
+
+    [Fact]
+    public void TM0011_for_weights_over_the_limit()
+    {
+        var (run, _) = Generate(Compilation(), Item(SignatureOf(Unsupported(), graphLimit: 64), modelPath: "m.onnx", backend: "Compiled", weightLimit: "64"));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("TM0011", diagnostic.Id);
+        Assert.Matches(@"^Model 'm\.onnx' cannot run on the compiled backend: its graph and weights take [0-9,]+ bytes, over the limit of 64 bytes \(CompiledWeightLimit\)$", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Auto_compiles_what_it_can_and_says_why_it_falls_back_with_TM0012()
+    {
+        var (compiled, _) = Generate(Compilation(), Item(SeedGraphSignature, backend: "Auto"));
+        Assert.Empty(compiled.Diagnostics);
+        Assert.Contains("PredictCompiled", Assert.Single(compiled.GeneratedTrees).ToString());
+
+        var (fallback, output) = Generate(Compilation(), Item(SignatureOf(Unsupported(), 1 << 20), modelPath: "m.onnx", backend: "Auto"));
+        var info = Assert.Single(fallback.Diagnostics);
+        Assert.Equal("TM0012", info.Id);
+        Assert.Equal(DiagnosticSeverity.Info, info.Severity);
+        Assert.StartsWith("Model 'm.onnx' runs on ONNX Runtime (Backend=Auto): node 'conv1' (Conv): the compiled backend has no kernel for it", info.GetMessage());
+        Assert.Contains("; node 'count' (Add): input 'n' is a tensor of int64", info.GetMessage());
+        var source = Assert.Single(fallback.GeneratedTrees).ToString();
+        Assert.DoesNotContain("PredictCompiled", source);
+        AssertCompiles(output);
+    }
+
+    [Fact]
+    public void Auto_leaves_models_with_much_work_per_row_to_onnx_runtime_where_large_batches_are_faster()
+    {
+        string wide = SignatureOf(FixtureModels.All["wide.onnx"], 1 << 20);
+
+        var (auto, _) = Generate(Compilation(), Item(wide, modelPath: "wide.onnx", backend: "Auto"));
+        var info = Assert.Single(auto.Diagnostics);
+        Assert.Equal("TM0012", info.Id);
+        Assert.Equal("Model 'wide.onnx' runs on ONNX Runtime (Backend=Auto): its matrix products take 21,504 multiply-adds per row, more than the 256 up to which " +
+            "the compiled client stays faster than ONNX Runtime at batch 1,024 (README, \"Compiled backend\"); Backend=\"Compiled\" compiles it anyway, for small batches", info.GetMessage());
+        Assert.DoesNotContain("PredictCompiled", Assert.Single(auto.GeneratedTrees).ToString());
+
+        var (compiled, output) = Generate(Compilation(), Item(wide, modelPath: "wide.onnx", backend: "Compiled"));
+        Assert.Empty(compiled.Diagnostics);
+        Assert.Contains("PredictCompiled", Assert.Single(compiled.GeneratedTrees).ToString());
+        AssertCompiles(output);
+    }
+
+    [Theory]
+    [InlineData("Fast", "", "The Backend setting 'Fast' of model 'models/number.onnx' cannot be used: it must be OnnxRuntime, Compiled or Auto")]
+    [InlineData("1", "", "The Backend setting '1' of model 'models/number.onnx' cannot be used: it must be OnnxRuntime, Compiled or Auto")]
+    [InlineData("Compiled", "1MB", "The CompiledWeightLimit setting '1MB' of model 'models/number.onnx' cannot be used: it must be a number of bytes")]
+    public void TM0013_for_a_setting_that_cannot_be_used(string backend, string limit, string message)
+    {
+        var (run, _) = Generate(Compilation(), Item(SeedGraphSignature, backend: backend, weightLimit: limit));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("TM0013", diagnostic.Id);
+        Assert.Equal(message, diagnostic.GetMessage());
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
+    public void The_attribute_chooses_among_what_its_item_read()
+    {
+        static string Scorer(string backend) => $$"""
+            using TypedModels;
+            namespace App;
+            [TypedModel("models/number.onnx", Backend = ModelBackend.{{backend}})]
+            public partial class Scorer;
+            """;
+
+        var (onnx, _) = Generate(Compilation(Scorer("OnnxRuntime")), Item(SeedGraphSignature, backend: "Compiled"));
+        Assert.Empty(onnx.Diagnostics);
+        Assert.DoesNotContain("PredictCompiled", Assert.Single(onnx.GeneratedTrees).ToString());
+
+        var (compiled, output) = Generate(Compilation(Scorer("Compiled")), Item(SeedGraphSignature, backend: "Auto"));
+        Assert.Empty(compiled.Diagnostics);
+        Assert.Contains("PredictCompiled", Assert.Single(compiled.GeneratedTrees).ToString());
+        AssertCompiles(output);
+
+        // An item left on ONNX Runtime has no graph read: the attribute cannot compile it, and says what to change.
+        var (refused, compilation) = Generate(Compilation(Scorer("Compiled")), Item(SeedSignature));
+        var diagnostic = Assert.Single(refused.Diagnostics);
+        Assert.Equal("TM0013", diagnostic.Id);
+        Assert.Equal("The Backend setting 'ModelBackend.Compiled' of model 'models/number.onnx' cannot be used: the build step reads the graph only for items " +
+            "that ask for it; add Backend=\"Compiled\" (or \"Auto\") to <TypedModel Include=\"models/number.onnx\" />", diagnostic.GetMessage());
+        Assert.Equal("\"models/number.onnx\"", compilation.SyntaxTrees.First().GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void The_graph_survives_the_signature_text_bit_for_bit()
+    {
+        var model = FixtureModels.All["layers.onnx"];
+        string text = SignatureOf(model, 1 << 20);
+        Assert.True(Text.TryRead(text, out var signature, out var error), error?.Message);
+
+        var graph = signature!.Graph!;
+        Assert.Null(graph.Refused);
+        Assert.Equal(model.Graph.Node.Select(n => n.OpType), graph.Nodes.Select(n => n.OpType));
+        Assert.Equal(model.Graph.Node.Select(n => n.Name), graph.Nodes.Select(n => n.Name));
+        var w1 = graph.Initializers.Single(i => i.Name == "w1");
+        Assert.Equal(model.Graph.Initializer.Single(i => i.Name == "w1").FloatData,
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(System.Convert.FromBase64String(w1.Data)).ToArray());
+        Assert.Equal([0.5f], graph.Nodes[0].Attributes.Single(a => a.Name == "alpha").Floats);
+        Assert.Equal(text, Text.Write(signature));
+        // Without a graph limit the graph is not read, and the signature is what it always was.
+        Assert.Null(SignatureOf(model) is var plain && Text.TryRead(plain, out var without, out _) ? without!.Graph : null);
+    }
+
+    /// <summary>
+    /// <c>y</c> = Relu(<c>x</c>) compiles; <c>z</c> = Conv(<c>x</c>, <c>w</c>) and <c>c</c> = <c>n</c> + <c>n</c> (int64) do not.
+    /// </summary>
+    private static ModelProto Unsupported()
+    {
+        static ValueInfoProto Value(string name, int type, params long[] dims) => new()
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = new TensorShapeProto { Dim = { dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }) } } } },
+        };
+        var weights = new TensorProto { Name = "w", DataType = 1, Dims = { 1, 1, 1, 1 }, FloatData = { 2f } };
+        return new ModelProto
+        {
+            IrVersion = 8,
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } },
+            Graph = new GraphProto
+            {
+                Name = "unsupported",
+                Node =
+                {
+                    new NodeProto { Name = "relu", OpType = "Relu", Input = { "x" }, Output = { "y" } },
+                    new NodeProto { Name = "conv1", OpType = "Conv", Input = { "x", "w" }, Output = { "z" } },
+                    new NodeProto { Name = "count", OpType = "Add", Input = { "n", "n" }, Output = { "c" } },
+                },
+                Initializer = { weights },
+                Input = { Value("x", 1, 1, 1, 2, 2), Value("n", 7, 2) },
+                Output = { Value("y", 1, 1, 1, 2, 2), Value("z", 1, 1, 1, 2, 2), Value("c", 7, 2) },
+            },
+        };
+    }
+}
