@@ -35,12 +35,10 @@ public sealed partial class TypedModelGenerator
         /// </summary>
         private static void WriteCompiled(SourceWriter w, ClientSpec client, ComputePlan plan)
         {
-            for (int c = 0; c < plan.Constants.Count; c++)
-                WriteConstant(w, plan.Constants[c], c);
-
             var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
             var parameters = client.Inputs.Select(i => i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
                 .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
+            var used = new HashSet<int>();
             using (w.Block($"private Result PredictCompiled({string.Join(", ", parameters)})"))
             {
                 w.WriteLine("var __compiled = _compiled!;");
@@ -51,14 +49,18 @@ public sealed partial class TypedModelGenerator
                     : $"var __symbols = __compiled.Enter(stackalloc int[] {{ {string.Join(", ", lengths)} }}, " +
                         (symbolParameters.Count == 0 ? "default" : $"stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}") + ");");
                 using (w.Block("try"))
-                    WriteSteps(w, client, plan);
+                    WriteSteps(w, client, plan, used);
                 using (w.Block("finally"))
                     w.WriteLine("__compiled.Exit();");
             }
             w.WriteLine();
+
+            // Only the constants a kernel call reads: an inlined layer carries its weights in its code.
+            foreach (int c in used.OrderBy(c => c))
+                WriteConstant(w, plan.Constants[c], c);
         }
 
-        private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan)
+        private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan, HashSet<int> used)
         {
             for (int s = 0; s < client.Symbols.Count; s++)
                 w.WriteLine($"long __s{s} = __symbols[{s}];");
@@ -75,8 +77,8 @@ public sealed partial class TypedModelGenerator
             foreach (var step in plan.Steps)
             {
                 w.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
-                if (!TryWriteInline(w, step, client, plan))
-                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan)))});");
+                if (!TryWriteInline(w, step, client, plan, used))
+                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan, used)))});");
             }
 
             w.WriteLine("var __shapes = __compiled.Shapes;");
@@ -103,7 +105,7 @@ public sealed partial class TypedModelGenerator
         /// assignments. Each row's sums run in the kernels' order (inputs in order, then alpha, then the bias), so
         /// inlined and called steps round alike. False when the step is not one of those.
         /// </summary>
-        private static bool TryWriteInline(SourceWriter w, PlanStep step, ClientSpec client, ComputePlan plan)
+        private static bool TryWriteInline(SourceWriter w, PlanStep step, ClientSpec client, ComputePlan plan, HashSet<int> used)
         {
             var args = step.Args;
             switch (step.Kernel)
@@ -117,7 +119,7 @@ public sealed partial class TypedModelGenerator
                     bool transB = args[10].Integer != 0;
                     var c = args[2].Integer < 0 ? null : Constant(args[2], plan);
                     int cColumns = (int)args[4].Dims[0].Value;
-                    WriteDense(w, Tensor((int)args[0].Integer, client, plan), Tensor((int)args[5].Integer, client, plan), Count(args[6].Dims), n, k,
+                    WriteDense(w, Tensor((int)args[0].Integer, client, plan, used), Tensor((int)args[5].Integer, client, plan, used), Count(args[6].Dims), n, k,
                         (p, j) => b.Values[transB ? j * k + p : p * n + j], args[11].Real, c is null || args[12].Real == 0 ? null : j => args[12].Real * c.Values[cColumns == 1 ? 0 : j]);
                     return true;
                 }
@@ -126,7 +128,7 @@ public sealed partial class TypedModelGenerator
                     int k = (int)args[7].Dims[0].Value, n = (int)args[8].Dims[0].Value;
                     if (n * k > InlineWeights)
                         return false;
-                    WriteDense(w, Tensor((int)args[0].Integer, client, plan), Tensor((int)args[4].Integer, client, plan), Count(args[6].Dims), n, k,
+                    WriteDense(w, Tensor((int)args[0].Integer, client, plan, used), Tensor((int)args[4].Integer, client, plan, used), Count(args[6].Dims), n, k,
                         (p, j) => b.Values[p * n + j], 1f, null);
                     return true;
                 }
@@ -137,8 +139,8 @@ public sealed partial class TypedModelGenerator
                         return false;
                     using (w.Block($"for (int __i = 0, __rows = {Count(args[1].Dims.Take(args[1].Dims.Count - 1).ToEquatableArray())}; __i < __rows; __i++)"))
                     {
-                        w.WriteLine($"var __in = {Tensor((int)args[0].Integer, client, plan)}.Slice(__i * {width}, {width});");
-                        w.WriteLine($"var __out = {Tensor((int)args[3].Integer, client, plan)}.Slice(__i * {width * times}, {width * times});");
+                        w.WriteLine($"var __in = {Tensor((int)args[0].Integer, client, plan, used)}.Slice(__i * {width}, {width});");
+                        w.WriteLine($"var __out = {Tensor((int)args[3].Integer, client, plan, used)}.Slice(__i * {width * times}, {width * times});");
                         for (int r = 0; r < times; r++)
                             for (int j = 0; j < width; j++)
                                 w.WriteLine($"__out[{r * width + j}] = __in[{j}];");
@@ -214,9 +216,9 @@ public sealed partial class TypedModelGenerator
             w.WriteLine();
         }
 
-        private static string Argument(PlanArg arg, ClientSpec client, ComputePlan plan) => arg.Kind switch
+        private static string Argument(PlanArg arg, ClientSpec client, ComputePlan plan, HashSet<int> used) => arg.Kind switch
         {
-            ArgKind.Tensor => arg.Integer < 0 ? "default" : Tensor((int)arg.Integer, client, plan),
+            ArgKind.Tensor => arg.Integer < 0 ? "default" : Tensor((int)arg.Integer, client, plan, used),
             ArgKind.Shape => arg.Dims.Count == 0 ? $"{ReadOnlySpan}<int>.Empty" : $"stackalloc int[] {{ {string.Join(", ", arg.Dims.Select(d => d.IsFixed ? Number(d.Value) : $"(int)__s{d.Symbol}"))} }}",
             ArgKind.Count => Count(arg.Dims),
             ArgKind.Float => FloatLiteral(arg.Real),
@@ -224,15 +226,17 @@ public sealed partial class TypedModelGenerator
         };
 
         /// <summary>The span a value lives in: a parameter, a static constant, or its slice of the arena (an alias is its source's).</summary>
-        private static string Tensor(int index, ClientSpec client, ComputePlan plan)
+        private static string Tensor(int index, ClientSpec client, ComputePlan plan, HashSet<int>? used = null)
         {
             var value = plan.Values[index];
+            if (value.Storage == Storage.Constant)
+                used?.Add(value.Source);
             return value.Storage switch
             {
                 Storage.Input when client.Inputs[value.Source].IsScalar => $"new {ReadOnlySpan}<float>(in {client.Inputs[value.Source].Identifier})",
                 Storage.Input => client.Inputs[value.Source].Identifier,
                 Storage.Constant => $"__Weights{value.Source}",
-                Storage.Alias => Tensor(value.Source, client, plan),
+                Storage.Alias => Tensor(value.Source, client, plan, used),
                 _ => $"__v{index}",
             };
         }

@@ -105,62 +105,21 @@ namespace App
         /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime failed while running; the instance stays usable.</exception>
         public Result Predict(global::System.ReadOnlySpan<float> x)
         {
-            if (_compiled is not null)
-                return PredictCompiled(x);
+            return _compiled is not null ? PredictCompiled(x) : PredictOnnxRuntime(x);
+        }
+
+        private Result PredictOnnxRuntime(global::System.ReadOnlySpan<float> x)
+        {
             var __binding = _runner!.Bind(stackalloc int[] { x.Length });
             x.CopyTo(__binding.Input<float>(0));
             _runner!.Run(__binding);
             return new Result(__binding.Output<float>(0), __binding.Output<float>(1), __binding.Output<float>(2), __binding.Output<float>(3));
         }
 
-        /// <summary><c>w1</c>: 24 values from the model.</summary>
-        private static readonly float[] __Weights0 = new float[]
-        {
-            -0.143857807f, -0.0838141665f, -0.882170796f, -0.041704867f, -0.461190373f, -0.152069896f, 0.877074659f, 0.914674997f,
-            -0.817999899f, 0.184928671f, 0.84496206f, -0.0125105865f, 0.639437199f, -0.69638139f, -0.436203897f, 0.302110106f,
-            0.291203558f, 0.150682047f, 0.841629267f, 0.598871469f, -0.974514484f, -0.88783586f, 0.0258945376f, -0.646523774f,
-        };
-
-        /// <summary><c>b1</c>: 8 values from the model.</summary>
-        private static readonly float[] __Weights1 = new float[]
-        {
-            0.163986817f, -0.370137513f, 0.343806654f, -0.471816152f, -0.934535205f, -0.341307461f, 0.0194484983f, 0.647977173f,
-        };
-
-        /// <summary><c>w2</c>: 48 values from the model.</summary>
-        private static readonly float[] __Weights2 = new float[]
-        {
-            0.832575142f, -0.571641207f, 0.570610166f, -0.693988502f, -0.0289239027f, 0.0289877374f, 0.768818021f, -0.864634275f,
-            -0.171214551f, -0.567225873f, -0.463443965f, -0.416145027f, 0.304443508f, 0.441050053f, -0.201695308f, 0.196403682f,
-            -0.947863162f, -0.178321838f, -0.0886248425f, 0.550061822f, -0.678703904f, -0.356979489f, 0.993960798f, -0.256021917f,
-            0.890291274f, 0.764352977f, 0.794308305f, 0.90894717f, 0.504123449f, 0.348890841f, 0.849210203f, 0.523307562f,
-            -0.834519804f, -0.803015113f, 0.15491429f, 0.21107842f, -0.266991556f, -0.742215395f, -0.668965995f, -0.737784147f,
-            0.381864011f, 0.706263483f, -0.22991398f, 0.592711389f, 0.575608075f, -0.557960451f, 0.0490327291f, 0.722936749f,
-        };
-
-        /// <summary><c>b2</c>: 6 values from the model.</summary>
-        private static readonly float[] __Weights3 = new float[]
-        {
-            0.831557751f, -0.852596998f, -0.523953021f, 0.243786633f, 0.747317374f, 0.469386667f,
-        };
-
-        /// <summary><c>two</c>: 1 value from the model.</summary>
-        private static readonly float[] __Weights4 = new float[]
-        {
-            2f,
-        };
-
-        /// <summary><c>b3</c>: 3 values from the model.</summary>
-        private static readonly float[] __Weights5 = new float[]
-        {
-            0.326681077f, 0.189554602f, -0.565602005f,
-        };
-
         private Result PredictCompiled(global::System.ReadOnlySpan<float> x)
         {
             var __compiled = _compiled!;
-            global::System.Span<long> __symbols = stackalloc long[1];
-            __compiled.Enter(stackalloc int[] { x.Length }, default, __symbols);
+            var __symbols = __compiled.Enter(x.Length);
             try
             {
                 long __s0 = __symbols[0];
@@ -193,11 +152,35 @@ namespace App
                 var __v21 = __arena.Slice(__at, (int)(__s0 * 3L));
                 __at += __v21.Length;
                 // Gemm → h1 (Gemm)
-                global::TypedModels.Compiled.Kernels.Gemm(x, __Weights0, __Weights1, 1, 8, __v1, (int)(__s0), 8, 3, false, false, 0.5f, 1f);
+                for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
+                {
+                    var __in = x.Slice(__i * 3, 3);
+                    var __out = __v1.Slice(__i * 8, 8);
+                    float __x0 = __in[0], __x1 = __in[1], __x2 = __in[2];
+                    __out[0] = (__x0 * (-0.143857807f) + __x1 * (-0.817999899f) + __x2 * 0.291203558f) * 0.5f + 0.163986817f;
+                    __out[1] = (__x0 * (-0.0838141665f) + __x1 * 0.184928671f + __x2 * 0.150682047f) * 0.5f + (-0.370137513f);
+                    __out[2] = (__x0 * (-0.882170796f) + __x1 * 0.84496206f + __x2 * 0.841629267f) * 0.5f + 0.343806654f;
+                    __out[3] = (__x0 * (-0.041704867f) + __x1 * (-0.0125105865f) + __x2 * 0.598871469f) * 0.5f + (-0.471816152f);
+                    __out[4] = (__x0 * (-0.461190373f) + __x1 * 0.639437199f + __x2 * (-0.974514484f)) * 0.5f + (-0.934535205f);
+                    __out[5] = (__x0 * (-0.152069896f) + __x1 * (-0.69638139f) + __x2 * (-0.88783586f)) * 0.5f + (-0.341307461f);
+                    __out[6] = (__x0 * 0.877074659f + __x1 * (-0.436203897f) + __x2 * 0.0258945376f) * 0.5f + 0.0194484983f;
+                    __out[7] = (__x0 * 0.914674997f + __x1 * 0.302110106f + __x2 * (-0.646523774f)) * 0.5f + 0.647977173f;
+                }
                 // Relu → r1 (Relu)
                 global::TypedModels.Compiled.Kernels.Relu(__v1, __v4);
                 // MatMul → m2 (MatMul)
-                global::TypedModels.Compiled.Kernels.MatMul(__v4, global::System.ReadOnlySpan<int>.Empty, __Weights2, global::System.ReadOnlySpan<int>.Empty, __v5, global::System.ReadOnlySpan<int>.Empty, (int)(__s0), 8, 6);
+                for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
+                {
+                    var __in = __v4.Slice(__i * 8, 8);
+                    var __out = __v5.Slice(__i * 6, 6);
+                    float __x0 = __in[0], __x1 = __in[1], __x2 = __in[2], __x3 = __in[3], __x4 = __in[4], __x5 = __in[5], __x6 = __in[6], __x7 = __in[7];
+                    __out[0] = __x0 * 0.832575142f + __x1 * 0.768818021f + __x2 * 0.304443508f + __x3 * (-0.0886248425f) + __x4 * 0.890291274f + __x5 * 0.849210203f + __x6 * (-0.266991556f) + __x7 * (-0.22991398f);
+                    __out[1] = __x0 * (-0.571641207f) + __x1 * (-0.864634275f) + __x2 * 0.441050053f + __x3 * 0.550061822f + __x4 * 0.764352977f + __x5 * 0.523307562f + __x6 * (-0.742215395f) + __x7 * 0.592711389f;
+                    __out[2] = __x0 * 0.570610166f + __x1 * (-0.171214551f) + __x2 * (-0.201695308f) + __x3 * (-0.678703904f) + __x4 * 0.794308305f + __x5 * (-0.834519804f) + __x6 * (-0.668965995f) + __x7 * 0.575608075f;
+                    __out[3] = __x0 * (-0.693988502f) + __x1 * (-0.567225873f) + __x2 * 0.196403682f + __x3 * (-0.356979489f) + __x4 * 0.90894717f + __x5 * (-0.803015113f) + __x6 * (-0.737784147f) + __x7 * (-0.557960451f);
+                    __out[4] = __x0 * (-0.0289239027f) + __x1 * (-0.463443965f) + __x2 * (-0.947863162f) + __x3 * 0.993960798f + __x4 * 0.504123449f + __x5 * 0.15491429f + __x6 * 0.381864011f + __x7 * 0.0490327291f;
+                    __out[5] = __x0 * 0.0289877374f + __x1 * (-0.416145027f) + __x2 * (-0.178321838f) + __x3 * (-0.256021917f) + __x4 * 0.348890841f + __x5 * 0.21107842f + __x6 * 0.706263483f + __x7 * 0.722936749f;
+                }
                 // Add → a2 (Add)
                 global::TypedModels.Compiled.Kernels.Add(__v5, stackalloc int[] { (int)__s0, 6 }, __Weights3, stackalloc int[] { 6 }, __v7, stackalloc int[] { (int)__s0, 6 });
                 // LeakyRelu → l2 (LeakyRelu)
@@ -213,7 +196,17 @@ namespace App
                 // Mul → scores (Mul)
                 global::TypedModels.Compiled.Kernels.Mul(__v14, stackalloc int[] { (int)__s0, 9 }, __Weights4, global::System.ReadOnlySpan<int>.Empty, __v15, stackalloc int[] { (int)__s0, 9 });
                 // Tile → tiled (Tile)
-                global::TypedModels.Compiled.Kernels.Tile(x, stackalloc int[] { (int)__s0, 3 }, stackalloc int[] { 1, 2 }, __v17);
+                for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
+                {
+                    var __in = x.Slice(__i * 3, 3);
+                    var __out = __v17.Slice(__i * 6, 6);
+                    __out[0] = __in[0];
+                    __out[1] = __in[1];
+                    __out[2] = __in[2];
+                    __out[3] = __in[0];
+                    __out[4] = __in[1];
+                    __out[5] = __in[2];
+                }
                 // Tanh → t (Tanh)
                 global::TypedModels.Compiled.Kernels.Tanh(x, __v18);
                 // Sub → shifted (Sub)
@@ -237,6 +230,24 @@ namespace App
                 __compiled.Exit();
             }
         }
+
+        /// <summary><c>b2</c>: 6 values from the model.</summary>
+        private static readonly float[] __Weights3 = new float[]
+        {
+            0.831557751f, -0.852596998f, -0.523953021f, 0.243786633f, 0.747317374f, 0.469386667f,
+        };
+
+        /// <summary><c>two</c>: 1 value from the model.</summary>
+        private static readonly float[] __Weights4 = new float[]
+        {
+            2f,
+        };
+
+        /// <summary><c>b3</c>: 3 values from the model.</summary>
+        private static readonly float[] __Weights5 = new float[]
+        {
+            0.326681077f, 0.189554602f, -0.565602005f,
+        };
 
         /// <summary>Releases the session or the arena, and every buffer; the views of the last result become invalid.</summary>
         public void Dispose()

@@ -94,43 +94,21 @@ namespace App
         /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime failed while running; the instance stays usable.</exception>
         public Result Predict(global::System.ReadOnlySpan<float> number)
         {
-            if (_compiled is not null)
-                return PredictCompiled(number);
+            return _compiled is not null ? PredictCompiled(number) : PredictOnnxRuntime(number);
+        }
+
+        private Result PredictOnnxRuntime(global::System.ReadOnlySpan<float> number)
+        {
             var __binding = _runner!.Bind(stackalloc int[] { number.Length });
             number.CopyTo(__binding.Input<float>(0));
             _runner!.Run(__binding);
             return new Result(__binding.Output<float>(0), __binding.Output<float>(1));
         }
 
-        /// <summary><c>dense/kernel</c>: 8 values from the model.</summary>
-        private static readonly float[] __Weights0 = new float[]
-        {
-            0.608565927f, -0.0323970579f, 0.272213519f, -0.331921548f, -0.39077875f, 0.210974112f, 1.46999347f, -0.351604432f,
-        };
-
-        /// <summary><c>dense/bias</c>: 4 values from the model.</summary>
-        private static readonly float[] __Weights1 = new float[]
-        {
-            2.50539136f, -1.92437756f, 2.0467751f, -2.66106796f,
-        };
-
-        /// <summary><c>dense_1/kernel</c>: 4 values from the model.</summary>
-        private static readonly float[] __Weights2 = new float[]
-        {
-            0.383172005f, 0.374820888f, 0.9294734f, -0.330113262f,
-        };
-
-        /// <summary><c>dense_1/bias</c>: 1 value from the model.</summary>
-        private static readonly float[] __Weights3 = new float[]
-        {
-            -2.69980288f,
-        };
-
         private Result PredictCompiled(global::System.ReadOnlySpan<float> number)
         {
             var __compiled = _compiled!;
-            global::System.Span<long> __symbols = stackalloc long[1];
-            __compiled.Enter(stackalloc int[] { number.Length }, default, __symbols);
+            var __symbols = __compiled.Enter(number.Length);
             try
             {
                 long __s0 = __symbols[0];
@@ -143,11 +121,32 @@ namespace App
                 var __v5 = __arena.Slice(__at, (int)(__s0));
                 __at += __v5.Length;
                 // tile (Tile)
-                global::TypedModels.Compiled.Kernels.Tile(number, stackalloc int[] { (int)__s0, 1 }, stackalloc int[] { 1, 2 }, __v1);
+                for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
+                {
+                    var __in = number.Slice(__i * 1, 1);
+                    var __out = __v1.Slice(__i * 2, 2);
+                    __out[0] = __in[0];
+                    __out[1] = __in[0];
+                }
                 // dense (Gemm)
-                global::TypedModels.Compiled.Kernels.Gemm(__v1, __Weights0, __Weights1, 1, 4, __v2, (int)(__s0), 4, 2, false, false, 1f, 1f);
+                for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
+                {
+                    var __in = __v1.Slice(__i * 2, 2);
+                    var __out = __v2.Slice(__i * 4, 4);
+                    float __x0 = __in[0], __x1 = __in[1];
+                    __out[0] = __x0 * 0.608565927f + __x1 * (-0.39077875f) + 2.50539136f;
+                    __out[1] = __x0 * (-0.0323970579f) + __x1 * 0.210974112f + (-1.92437756f);
+                    __out[2] = __x0 * 0.272213519f + __x1 * 1.46999347f + 2.0467751f;
+                    __out[3] = __x0 * (-0.331921548f) + __x1 * (-0.351604432f) + (-2.66106796f);
+                }
                 // dense_1 (Gemm)
-                global::TypedModels.Compiled.Kernels.Gemm(__v2, __Weights2, __Weights3, 1, 1, __v5, (int)(__s0), 1, 4, false, false, 1f, 1f);
+                for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
+                {
+                    var __in = __v2.Slice(__i * 4, 4);
+                    var __out = __v5.Slice(__i * 1, 1);
+                    float __x0 = __in[0], __x1 = __in[1], __x2 = __in[2], __x3 = __in[3];
+                    __out[0] = __x0 * 0.383172005f + __x1 * 0.374820888f + __x2 * 0.9294734f + __x3 * (-0.330113262f) + (-2.69980288f);
+                }
                 var __shapes = __compiled.Shapes;
                 __shapes[0] = __s0;
                 __shapes[1] = 4;
