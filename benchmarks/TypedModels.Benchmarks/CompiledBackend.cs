@@ -70,7 +70,7 @@ internal static class CompiledBackend
         var block = perCall.Select(t => (int)Math.Clamp(200_000 / Math.Max(t, 1), 1, 1_000_000)).ToArray();
         // Warm-up past tiered compilation's delay (100 ms after the 30th call), so every path is measured fully optimised.
         var warm = Stopwatch.StartNew();
-        while (warm.ElapsedMilliseconds < 500)
+        while (warm.Elapsed < TimeSpan.FromMilliseconds(Math.Min(500, budget.TotalMilliseconds)))
         {
             for (int p = 0; p < paths.Length; p++)
                 Time(paths[p], block[p]);

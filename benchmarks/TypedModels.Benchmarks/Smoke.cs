@@ -37,6 +37,9 @@ internal static class Smoke
                 Call<GlobalCleanupAttribute>(instance);
             }
         }
+        foreach (var row in CompiledBackend.Measure([1, 64], TimeSpan.FromMilliseconds(200)))
+            output.WriteLine($"ok compiled backend (batch {row.Batch}): {row.CompiledNs:F1} ns, hand-written {row.HandWrittenNs:F1} ns");
+        output.WriteLine($"ok crossover: {CompiledBackend.Sweep([1, 64], TimeSpan.FromMilliseconds(100)).Count} cells");
         var latency = Latency.Measure(calls: 20_000, block: 1_000);
         output.WriteLine($"ok latency: typed p50 {latency.Typed.P50:F2} µs, raw p50 {latency.Raw.P50:F2} µs");
         var cost = BuildCost.Measure(sizes: [0, 10L << 20], repeats: 3, manyModels: 10);

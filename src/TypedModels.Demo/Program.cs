@@ -13,5 +13,9 @@ using (var model = new NumberModel())
     }
 }
 
+// The same model compiled to C# at build time (Backend="Compiled"): same API, same numbers, no ONNX Runtime.
+using (var compiled = new CompiledNumberModel())
+    Console.WriteLine($"CompiledNumberModel ({compiled.Backend}): 100 -> {compiled.Predict([100f]).Predictions[0],10:F4}");
+
 Console.WriteLine();
 Protocols.PrintTable(Console.Out);

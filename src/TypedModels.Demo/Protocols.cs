@@ -10,7 +10,7 @@ namespace TypedModels.Demo;
 
 /// <summary>
 /// The seed's four serving protocols mapped to this stack, timed on numbers 100..109 fed one at a time (batch 1),
-/// all on ONNX Runtime's CPU provider. The protocols run in interleaved rounds in this one process, so a change of
+/// on ONNX Runtime's CPU provider, and the same model compiled to C# (no ONNX Runtime). The protocols run in interleaved rounds in this one process, so a change of
 /// machine speed during the run affects them alike.
 /// </summary>
 internal static class Protocols
@@ -31,7 +31,7 @@ internal static class Protocols
     {
         string path = Path.Combine(AppContext.BaseDirectory, NumberModel.ModelPath);
         var cpu = new TypedModelOptions { ExecutionProvider = ExecutionProviderPreference.Cpu };
-        var protocols = new List<Protocol> { NewSessionPerCall(path), NamedOnnxValues(path), PreBoundBuffers(path), Typed(cpu) };
+        var protocols = new List<Protocol> { NewSessionPerCall(path), NamedOnnxValues(path), PreBoundBuffers(path), Typed(cpu), Compiled() };
         try
         {
             foreach (var protocol in protocols)
@@ -54,7 +54,7 @@ internal static class Protocols
             foreach (var p in protocols)
             {
                 double micros = p.Elapsed.TotalMilliseconds * 1000 / p.Calls;
-                string time = micros >= 1000 ? $"{micros / 1000:F3} ms" : $"{micros:F2} µs";
+                string time = micros >= 1000 ? $"{micros / 1000:F3} ms" : micros >= 1 ? $"{micros:F2} µs" : $"{micros * 1000:F0} ns";
                 output.WriteLine($"| {p.Name} | {p.Seed} | {p.SeedTime} | {time} | {p.Allocated / p.Calls} B | {p.Calls:N0} |");
             }
         }
@@ -140,6 +140,14 @@ internal static class Protocols
     {
         var model = new NumberModel(options);
         return new("generated `NumberModel` (TypedModels)", "(none)", "", 20_000, n => model.Predict([n]).Predictions[0])
+        { Cleanup = model.Dispose };
+    }
+
+    // The same generated API with Backend="Compiled": the graph as C#, its weights in the assembly, no ONNX Runtime.
+    private static Protocol Compiled()
+    {
+        var model = new CompiledNumberModel();
+        return new("generated `CompiledNumberModel` (TypedModels, `Backend=\"Compiled\"`)", "(none)", "", 200_000, n => model.Predict([n]).Predictions[0])
         { Cleanup = model.Dispose };
     }
 
