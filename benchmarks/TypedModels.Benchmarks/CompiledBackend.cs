@@ -46,6 +46,8 @@ internal static class CompiledBackend
         using var compiledSeed = new CompiledNumberModel();
         using var wide = new WideModel(cpu);
         using var compiledWide = new CompiledWideModel();
+        using var narrow = new NarrowModel(cpu);
+        using var compiledNarrow = new CompiledNarrowModel();
         using var mid = new MidModel(cpu);
         using var compiledMid = new CompiledMidModel();
         foreach (int batch in batches)
@@ -54,6 +56,9 @@ internal static class CompiledBackend
             float[] features = Enumerable.Range(0, batch * 32).Select(i => (i % 17) / 17f - 0.5f).ToArray();
             var seedMeans = Interleave([() => compiledSeed.Predict(numbers).Predictions[batch - 1], () => seed.Predict(numbers).Predictions[batch - 1]], perBatch);
             rows.Add(new Crossover("seed (12 multiply-adds per row)", batch, seedMeans[0], seedMeans[1]));
+            float[] narrowFeatures = Enumerable.Range(0, batch * 8).Select(i => (i % 11) / 11f - 0.5f).ToArray();
+            var narrowMeans = Interleave([() => compiledNarrow.Predict(narrowFeatures).Y[batch * 8 - 1], () => narrow.Predict(narrowFeatures).Y[batch * 8 - 1]], perBatch);
+            rows.Add(new Crossover("narrow (256 multiply-adds per row)", batch, narrowMeans[0], narrowMeans[1]));
             float[] midFeatures = Enumerable.Range(0, batch * 16).Select(i => (i % 13) / 13f - 0.5f).ToArray();
             var midMeans = Interleave([() => compiledMid.Predict(midFeatures).Y[batch * 16 - 1], () => mid.Predict(midFeatures).Y[batch * 16 - 1]], perBatch);
             rows.Add(new Crossover("mid (2,048 multiply-adds per row)", batch, midMeans[0], midMeans[1]));

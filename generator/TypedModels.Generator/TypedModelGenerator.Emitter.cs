@@ -250,10 +250,8 @@ public sealed partial class TypedModelGenerator
             w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is in a call on this instance.</exception>");
             w.WriteLine("/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime failed while running; the instance stays usable.</exception>");
 
-            var parameters = client.Inputs.Select(i => i.IsSequence ? $"{ReadOnlySpan}<{TensorInput}<{i.ElementType.ClrType}>> {i.Identifier}"
-                    : i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
-                .Concat(symbolParameters.Select(s => $"long {s.Parameter}"));
-            using (w.Block($"public Result Predict({string.Join(", ", parameters)})"))
+            string parameters = Parameters(client);
+            using (w.Block($"public Result Predict({parameters})"))
             {
                 if (client.Plan is null)
                 {
@@ -269,10 +267,16 @@ public sealed partial class TypedModelGenerator
             if (client.Plan is not null)
             {
                 w.WriteLine();
-                using (w.Block($"private Result PredictOnnxRuntime({string.Join(", ", parameters)})"))
+                using (w.Block($"private Result PredictOnnxRuntime({parameters})"))
                     WriteOnnxRuntimeBody(w, client, symbolParameters, "_runner!");
             }
         }
+
+        /// <summary><c>Predict</c>'s parameters: one per input (a span, a value, or a span of tensors), then the dims the inputs do not determine.</summary>
+        private static string Parameters(ClientSpec client) => string.Join(", ", client.Inputs
+            .Select(i => i.IsSequence ? $"{ReadOnlySpan}<{TensorInput}<{i.ElementType.ClrType}>> {i.Identifier}"
+                : i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
+            .Concat(client.Symbols.Where(s => s.Parameter is not null).Select(s => $"long {s.Parameter}")));
 
         private static void WriteOnnxRuntimeBody(SourceWriter w, ClientSpec client, List<SymbolSpec> symbolParameters, string runner)
         {

@@ -302,12 +302,12 @@ public sealed partial class TypedModelGenerator
         }
 
         /// <summary>
-        /// The most multiply-adds per row of a batch that <c>Auto</c> compiles. Measured (benchmarks/RESULTS.md): a model
-        /// of 12 per row is compiled faster than ONNX Runtime at every batch up to 16,384; models of 2,048 and 21,504 per
-        /// row lose to ONNX Runtime's blocked, multi-threaded kernels from batch 256 and 64, a call of a few hundred
-        /// thousand multiply-adds. At batch 1,024 that crossover falls between 128 and 512 per row.
+        /// The most multiply-adds per row of a batch that <c>Auto</c> compiles. Measured (benchmarks/RESULTS.md): the seed,
+        /// 12 per row, is faster compiled at every batch up to 16,384; models of 256, 2,048 and 21,504 per row lose to
+        /// ONNX Runtime's blocked, multi-threaded kernels once a call holds some 30,000 to 65,000 multiply-adds (batch 256,
+        /// 64 and 16). At batch 1,024 that is 30 to 64 per row: <c>Auto</c> takes the lower end.
         /// </summary>
-        internal const long AutoMultiplyAddsPerRow = 256;
+        internal const long AutoMultiplyAddsPerRow = 32;
 
         /// <summary>The values of <c>ModelBackend</c>, which the generator cannot reference.</summary>
         private enum Backend

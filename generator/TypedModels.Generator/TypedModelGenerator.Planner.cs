@@ -195,7 +195,7 @@ public sealed partial class TypedModelGenerator
             long to = IntAttribute("to", -1);
             var x = Input(0);
             if (to != 1 || x.ElementType != "float")
-                throw new Unsupported($"a cast from {x.ElementType} to {ElementTypeName(to)}; the compiled backend computes float tensors only");
+                throw new Unsupported($"a cast from {x.ElementType} to {ElementTypes.Name(to)}; the compiled backend computes float tensors only");
             Alias(x.Shape);
         }
 
@@ -358,7 +358,10 @@ public sealed partial class TypedModelGenerator
             for (int i = 0; i < parts.Count; i++)
                 RequireFloat(parts[i], i);
             int rank = parts[0].Shape.Length;
-            int axis = Axis(IntAttribute("axis", long.MinValue) is var a && a == long.MinValue ? throw new Unsupported("it has no axis") : a, rank, inclusive: false);
+            long axisAttribute = IntAttribute("axis", long.MinValue);
+            if (axisAttribute == long.MinValue)
+                throw new Unsupported("it has no axis");
+            int axis = Axis(axisAttribute, rank, inclusive: false);
             long total = 0;
             foreach (var part in parts)
             {
@@ -605,12 +608,5 @@ public sealed partial class TypedModelGenerator
         private string Text(IEnumerable<PlanDim> dims) => "[" + string.Join(", ", dims.Select(Symbol)) + "]";
 
         private static string NodeName(GraphNode node) => node.Name.Length > 0 ? node.Name : node.Outputs.FirstOrDefault() ?? "";
-
-        private static string ElementTypeName(long dataType) => dataType switch
-        {
-            1 => "float", 2 => "uint8", 3 => "int8", 4 => "uint16", 5 => "int16", 6 => "int32", 7 => "int64", 8 => "string", 9 => "bool",
-            10 => "float16", 11 => "double", 12 => "uint32", 13 => "uint64", 16 => "bfloat16",
-            _ => "type " + dataType.ToString(CultureInfo.InvariantCulture),
-        };
     }
 }

@@ -32,6 +32,7 @@ public static class FixtureModels
         ["layers.onnx"] = Layers(),
         ["wide.onnx"] = Dense("wide", 32, 128, 128, 8),
         ["mid.onnx"] = Dense("mid", 16, 64, 16),
+        ["narrow.onnx"] = Dense("narrow", 8, 16, 8),
     };
 
     /// <summary>One Identity per element type: <c>x_T</c> [n] → <c>y_T</c> [n].</summary>
@@ -194,7 +195,8 @@ public static class FixtureModels
     /// <summary>
     /// Dense layers with Relu between them, <c>x</c> [batch, widths[0]] → … → <c>y</c> [batch, widths[^1]], with
     /// pseudo-random weights: models of known size for measuring where the compiled backend stops paying
-    /// (wide: 32 → 128 → 128 → 8, 21,504 multiply-adds per row; mid: 16 → 64 → 16, 2,048).
+    /// (wide: 32 → 128 → 128 → 8, 21,504 multiply-adds per row; mid: 16 → 64 → 16, 2,048; narrow: 8 → 16 → 8, 256,
+    /// the most <c>Auto</c> compiles, every layer small enough to be written out as arithmetic).
     /// </summary>
     private static ModelProto Dense(string name, params int[] widths)
     {

@@ -112,7 +112,7 @@ public class CompiledBackendTests
         var (auto, _) = Generate(Compilation(), Item(wide, modelPath: "wide.onnx", backend: "Auto"));
         var info = Assert.Single(auto.Diagnostics);
         Assert.Equal("TM0012", info.Id);
-        Assert.Equal("Model 'wide.onnx' runs on ONNX Runtime (Backend=Auto): its matrix products take 21,504 multiply-adds per row, more than the 256 up to which " +
+        Assert.Equal("Model 'wide.onnx' runs on ONNX Runtime (Backend=Auto): its matrix products take 21,504 multiply-adds per row, more than the 32 up to which " +
             "the compiled client stays faster than ONNX Runtime at batch 1,024 (README, \"Compiled backend\"); Backend=\"Compiled\" compiles it anyway, for small batches", info.GetMessage());
         Assert.DoesNotContain("PredictCompiled", Assert.Single(auto.GeneratedTrees).ToString());
 

@@ -41,7 +41,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Native_aot_publish_runs_and_warns_about_nothing_of_ours()
     {
-        CreateConsumer(outputs: "");
+        // With the same model compiled to C# beside it: the compiled backend and its kernels publish with Native AOT too.
+        CreateConsumer(outputs: "", compiled: true);
         string publish = Path.Combine(_root, "aot");
         // The AOT linker needs a C toolchain and zlib: the project's script installs what is missing.
         var prerequisites = System.Diagnostics.Process.Start("bash", [Path.Combine(RepoRoot, "scripts", "install-aot-prerequisites.sh")])!;
@@ -58,6 +59,14 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         binary.WaitForExit();
         Assert.Equal(0, binary.ExitCode);
         AssertPredictions(printed);
+        var compiled = Regex.Matches(printed, @"^compiled (\d+) -> ([\d.]+)$", RegexOptions.Multiline);
+        Assert.Equal(10, compiled.Count);
+        var onnx = Regex.Matches(printed, @"^(\d+) -> ([\d.]+)$", RegexOptions.Multiline);
+        for (int i = 0; i < 10; i++)
+        {
+            float expected = float.Parse(onnx[i].Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expected, float.Parse(compiled[i].Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), tolerance: expected * 1e-5);
+        }
     }
 
     private static void AssertPredictions(string printed)
@@ -72,7 +81,7 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Packs TypedModels under a version of its own into a feed, and writes a console project that uses it.</summary>
-    private string CreateConsumer(string outputs)
+    private string CreateConsumer(string outputs, bool compiled = false)
     {
         string feed = Path.Combine(_root, "feed");
         string version = "0.0.0-test." + Path.GetFileName(_root)[^12..];
@@ -102,14 +111,19 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
               <ItemGroup>
                 <PackageReference Include="TypedModels" Version="{version}" />
                 <TypedModel Include="number.onnx" Outputs="{outputs}" />
-              </ItemGroup>
+            {(compiled ? "    <TypedModel Include=\"number.onnx\" ClassName=\"CompiledNumberModel\" Backend=\"Compiled\" CopyToOutputDirectory=\"Never\" />\n" : "")}  </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(_root, "Program.cs"), """
             using var model = new Consumer.NumberModel();
             for (int n = 100; n < 110; n++)
                 System.Console.WriteLine($"{n} -> {model.Predict([n]).Predictions[0].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-            """);
+            """ + (compiled ? """
+
+            using var compiled = new Consumer.CompiledNumberModel();
+            for (int n = 100; n < 110; n++)
+                System.Console.WriteLine($"compiled {n} -> {compiled.Predict([n]).Predictions[0].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            """ : ""));
         return project;
     }
 }

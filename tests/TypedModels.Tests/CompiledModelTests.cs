@@ -9,7 +9,7 @@ namespace TypedModels.Tests;
 /// The seed model compiled to C# (<c>CompiledNumberModel</c>, the same file with <c>Backend="Compiled"</c>) against
 /// its ONNX Runtime client (<c>NumberModel</c>): same API, same numbers, same errors, nothing allocated per call.
 /// </summary>
-public sealed class CompiledModelTests : IDisposable
+public sealed class CompiledModelTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private static readonly TypedModelOptions Cpu = new() { ExecutionProvider = ExecutionProviderPreference.Cpu };
     private readonly CompiledNumberModel _compiled = new();
@@ -34,12 +34,13 @@ public sealed class CompiledModelTests : IDisposable
         float[] numbers = Enumerable.Range(0, 10_000).Select(_ => (float)((random.NextDouble() * 2 - 1) * Math.Pow(10, random.Next(-3, 5)))).ToArray();
         float[] kernel1 = SeedModelFile.Weights("dense/kernel"), bias1 = SeedModelFile.Weights("dense/bias");
         float[] kernel2 = SeedModelFile.Weights("dense_1/kernel"), bias2 = SeedModelFile.Weights("dense_1/bias");
-        double worstRelative = 0;
+        double worstRelative = 0, worstScaled = 0;
         int compared = 0;
 
         void Compare(float number, float compiled, float onnx, double scale)
         {
             double difference = Math.Abs((double)compiled - onnx);
+            worstScaled = Math.Max(worstScaled, difference / scale);
             Assert.True(difference <= 1e-6 * scale, $"number {number:R}: compiled {compiled:R}, ONNX Runtime {onnx:R}, scale {scale}");
             if (Math.Abs(onnx) >= 0.1 * scale)
                 worstRelative = Math.Max(worstRelative, difference / Math.Abs(onnx));
@@ -74,6 +75,7 @@ public sealed class CompiledModelTests : IDisposable
 
         Assert.Equal(50_000, compared);
         Assert.True(worstRelative <= 1e-6, $"worst relative difference {worstRelative:E2}");
+        output.WriteLine($"{compared} outputs compared; worst relative difference where no cancellation: {worstRelative:E2}; worst difference against the terms' scale: {worstScaled:E2}");
     }
 
     [Fact]

@@ -65,6 +65,7 @@ public sealed class CompiledRunner : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">An input does not fit its shape, or a tensor would exceed the size limit.</exception>
     /// <exception cref="InvalidOperationException">Another thread is in a call on this instance.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<long> Enter(int length)
     {
         Begin();
@@ -75,6 +76,7 @@ public sealed class CompiledRunner : IDisposable
     }
 
     /// <summary>As <see cref="Enter(int)"/>, for a model with two inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<long> Enter(int length0, int length1)
     {
         Begin();
@@ -85,6 +87,7 @@ public sealed class CompiledRunner : IDisposable
     }
 
     /// <summary>As <see cref="Enter(int)"/>, for a model with three inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<long> Enter(int length0, int length1, int length2)
     {
         Begin();
@@ -104,6 +107,7 @@ public sealed class CompiledRunner : IDisposable
         return symbols;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Begin()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -153,6 +157,7 @@ public sealed class CompiledRunner : IDisposable
     }
 
     /// <summary>Ends the call <c>Enter</c> started.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exit() => _busy = false;
 
     /// <summary>Releases the arena; later calls throw <see cref="ObjectDisposedException"/>.</summary>
