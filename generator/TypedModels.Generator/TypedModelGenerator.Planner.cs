@@ -523,7 +523,7 @@ public sealed partial class TypedModelGenerator
         }
 
         /// <summary>The product of dims as one dim: fixed, or one symbol times 1.</summary>
-        private PlanDim Product(IEnumerable<PlanDim> dims, string what = "a flattened dim")
+        private PlanDim Product(IEnumerable<PlanDim> dims)
         {
             long product = 1;
             PlanDim? symbol = null;
@@ -534,11 +534,11 @@ public sealed partial class TypedModelGenerator
                 else if (symbol is null)
                     symbol = dim;
                 else
-                    throw new Unsupported($"{what} would be a product of symbols");
+                    throw new Unsupported("a flattened dim would be a product of symbols");
             }
-            if (symbol is { } s && product == 0)
-                return PlanDim.Fixed(0);
-            return symbol is { } only ? product == 1 ? only : throw new Unsupported($"{what} would be {Symbol(only)}·{product}, not a symbol") : PlanDim.Fixed(product);
+            if (symbol is not { } only || product == 0)
+                return PlanDim.Fixed(product);
+            return product == 1 ? only : throw new Unsupported($"a flattened dim would be {Symbol(only)}·{product}, not a symbol");
         }
 
         /// <summary>Reshape's -1: the input's size over the other dims', as one dim.</summary>

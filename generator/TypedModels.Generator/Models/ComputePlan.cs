@@ -69,8 +69,6 @@ internal sealed record PlanArg(ArgKind Kind, long Integer, float Real, Equatable
 
     public static PlanArg Count(EquatableArray<PlanDim> dims) => new(ArgKind.Count, 0, 0, dims);
 
-    public static PlanArg Count(long value) => new(ArgKind.Count, 0, 0, new[] { PlanDim.Fixed(value) }.ToEquatableArray());
-
     public static PlanArg Float(float value) => new(ArgKind.Float, 0, value, EquatableArray<PlanDim>.Empty);
 
     public static PlanArg Bool(bool value) => new(ArgKind.Bool, value ? 1 : 0, 0, EquatableArray<PlanDim>.Empty);

@@ -16,7 +16,6 @@ namespace TypedModels.Compiled;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CompiledRunner : IDisposable
 {
-
     private readonly ModelDescriptor _descriptor;
     private readonly ShapeResolver _resolver;
     private readonly long[] _checked;
