@@ -37,6 +37,7 @@ public sealed partial class TypedModelGenerator
         {
             var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
             var used = new HashSet<int>();
+            var dims = new List<string>();
             using (w.Block($"private Result PredictCompiled({Parameters(client)})"))
             {
                 w.WriteLine("var __compiled = _compiled!;");
@@ -47,7 +48,7 @@ public sealed partial class TypedModelGenerator
                     : $"var __symbols = __compiled.Enter(stackalloc int[] {{ {string.Join(", ", lengths)} }}, " +
                         (symbolParameters.Count == 0 ? "default" : $"stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}") + ");");
                 using (w.Block("try"))
-                    WriteSteps(w, client, plan, used);
+                    WriteSteps(w, client, plan, used, dims);
                 using (w.Block("finally"))
                     w.WriteLine("__compiled.Exit();");
             }
@@ -56,9 +57,14 @@ public sealed partial class TypedModelGenerator
             // Only the constants a kernel call reads: an inlined layer carries its weights in its code.
             foreach (int c in used.OrderBy(c => c))
                 WriteConstant(w, plan.Constants[c], c);
+            for (int d = 0; d < dims.Count; d++)
+            {
+                w.WriteLine($"private static readonly int[] __Dims{d} = new int[] {{ {dims[d]} }};");
+                w.WriteLine();
+            }
         }
 
-        private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan, HashSet<int> used)
+        private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan, HashSet<int> used, List<string> dims)
         {
             for (int s = 0; s < client.Symbols.Count; s++)
                 w.WriteLine($"long __s{s} = __symbols[{s}];");
@@ -76,7 +82,7 @@ public sealed partial class TypedModelGenerator
             {
                 w.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
                 if (!TryWriteInline(w, step, client, plan, used))
-                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan, used)))});");
+                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan, used, dims)))});");
             }
 
             w.WriteLine("var __shapes = __compiled.Shapes;");
@@ -187,6 +193,16 @@ public sealed partial class TypedModelGenerator
 
         private static string Parenthesized(float value) => FloatLiteral(value) is var text && text.StartsWith("-", System.StringComparison.Ordinal) ? $"({text})" : text;
 
+        /// <summary>The index of <paramref name="item"/> in <paramref name="list"/>, added at the end if it is not there yet.</summary>
+        private static int Index(List<string> list, string item)
+        {
+            int index = list.IndexOf(item);
+            if (index >= 0)
+                return index;
+            list.Add(item);
+            return list.Count - 1;
+        }
+
         private static bool IsFixed(PlanArg count) => count.Dims.Count == 1 && count.Dims[0].IsFixed;
 
         /// <summary>The constant a tensor argument reads, following aliases; null when it is computed or given.</summary>
@@ -216,10 +232,14 @@ public sealed partial class TypedModelGenerator
             w.WriteLine();
         }
 
-        private static string Argument(PlanArg arg, ClientSpec client, ComputePlan plan, HashSet<int> used) => arg.Kind switch
+        private static string Argument(PlanArg arg, ClientSpec client, ComputePlan plan, HashSet<int> used, List<string> dims) => arg.Kind switch
         {
             ArgKind.Tensor => arg.Integer < 0 ? "default" : Tensor((int)arg.Integer, client, plan, used),
-            ArgKind.Shape => arg.Dims.Count == 0 ? $"{ReadOnlySpan}<int>.Empty" : $"stackalloc int[] {{ {string.Join(", ", arg.Dims.Select(d => d.IsFixed ? Number(d.Value) : $"(int)__s{d.Symbol}"))} }}",
+            ArgKind.Shape when arg.Dims.Count == 0 => $"{ReadOnlySpan}<int>.Empty",
+            // Dims all known at compile time become a static array: a stackalloc of constants is filled from data in the
+            // image through RuntimeHelpers.CreateSpan, which allocates on every call in a Debug build.
+            ArgKind.Shape when arg.Dims.All(d => d.IsFixed) => $"__Dims{Index(dims, string.Join(", ", arg.Dims.Select(d => Number(d.Value))))}",
+            ArgKind.Shape => $"stackalloc int[] {{ {string.Join(", ", arg.Dims.Select(d => d.IsFixed ? Number(d.Value) : $"(int)__s{d.Symbol}"))} }}",
             ArgKind.Count => Count(arg.Dims),
             ArgKind.Float => FloatLiteral(arg.Real),
             _ => arg.Integer != 0 ? "true" : "false",

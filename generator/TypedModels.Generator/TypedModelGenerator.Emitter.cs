@@ -234,7 +234,9 @@ public sealed partial class TypedModelGenerator
         private static void WritePredict(SourceWriter w, ClientSpec client)
         {
             var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
-            w.WriteLine("/// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>");
+            w.WriteLine(client.Plan is null
+                ? "/// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>"
+                : "/// <summary>Runs the compiled model on the given inputs, on this thread, into this instance's buffers (or, for a model loaded at run time, ONNX Runtime).</summary>");
             var tensors = client.Inputs.Concat(client.Outputs).ToList();
             if (tensors.Any(t => t.IsString))
                 w.WriteLine("/// <remarks>String tensors are converted to and from UTF-8 on every call, which allocates; every other tensor is copied without allocating.</remarks>");

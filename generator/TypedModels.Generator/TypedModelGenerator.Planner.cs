@@ -20,7 +20,7 @@ public sealed partial class TypedModelGenerator
         public static readonly string[] SupportedOps =
         [
             "Add", "Cast", "Concat", "Constant", "Div", "Flatten", "Gemm", "Identity", "LeakyRelu", "MatMul", "Mul", "Relu",
-            "Reshape", "Sigmoid", "Softmax", "Sub", "Tanh", "Tile",
+            "Reshape", "Sigmoid", "Softmax", "Squeeze", "Sub", "Tanh", "Tile", "Transpose", "Unsqueeze",
         ];
 
         private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
@@ -162,6 +162,9 @@ public sealed partial class TypedModelGenerator
                 case "Cast": Cast(); break;
                 case "Reshape": Reshape(); break;
                 case "Flatten": Flatten(); break;
+                case "Squeeze": Squeeze(); break;
+                case "Unsqueeze": Unsqueeze(); break;
+                case "Transpose": Transpose(); break;
                 case "Add" or "Sub" or "Mul" or "Div": Binary(node.OpType); break;
                 case "Relu" or "Sigmoid" or "Tanh": Unary(node.OpType); break;
                 case "LeakyRelu": Unary("LeakyRelu", PlanArg.Float(FloatAttribute("alpha", 0.01f))); break;
@@ -230,6 +233,66 @@ public sealed partial class TypedModelGenerator
             var x = Input(0);
             int axis = Axis(IntAttribute("axis", 1), x.Shape.Length, inclusive: true);
             Alias([Product(x.Shape.Take(axis)), Product(x.Shape.Skip(axis))]);
+        }
+
+        private void Squeeze()
+        {
+            var x = Input(0);
+            if (ConstantAxes() is not { } given)
+            {
+                // No axes: every dim of 1 goes, which only fixed dims can promise.
+                if (x.Shape.Any(d => !d.IsFixed))
+                    throw new Unsupported($"without axes it squeezes the dims of 1 of {Text(x.Shape)}, and a symbolic dim may be 1 or not");
+                Alias(x.Shape.Where(d => d.Value != 1).ToArray());
+                return;
+            }
+            var axes = Resolve(given, x.Shape.Length);
+            foreach (int axis in axes)
+            {
+                if (x.Shape[axis] != PlanDim.Fixed(1))
+                    throw new Unsupported($"it squeezes dim {axis} of {Text(x.Shape)}, which is not 1");
+            }
+            Alias(x.Shape.Where((_, i) => !axes.Contains(i)).ToArray());
+        }
+
+        private void Unsqueeze()
+        {
+            var x = Input(0);
+            var given = ConstantAxes() ?? throw new Unsupported("it has no axes");
+            var shape = new List<PlanDim>(x.Shape);
+            // Axes count in the output's rank: inserted in ascending order, each lands where it says.
+            foreach (int axis in Resolve(given, x.Shape.Length + given.Length).OrderBy(a => a))
+                shape.Insert(axis, PlanDim.Fixed(1));
+            Alias([.. shape]);
+        }
+
+        /// <summary>Squeeze's and Unsqueeze's axes: an attribute before opset 13, a constant input since; null when neither is given.</summary>
+        private long[]? ConstantAxes()
+        {
+            if (_node.Attributes.FirstOrDefault(a => a.Name == "axes" && a.Kind == AttributeKind.Ints) is { } attribute)
+                return attribute.Ints.ToArray();
+            if (_node.Inputs.Count > 1 && _node.Inputs[1].Length > 0)
+                return Input(1).Longs ?? throw new Unsupported("its axes are not a constant");
+            return null;
+        }
+
+        private List<int> Resolve(long[] axes, int rank)
+        {
+            var resolved = axes.Select(a => Axis(a, rank, inclusive: false)).Distinct().ToList();
+            return resolved.Count == axes.Length ? resolved : throw new Unsupported($"its axes [{string.Join(", ", axes)}] repeat a dim");
+        }
+
+        private void Transpose()
+        {
+            var x = Input(0);
+            RequireFloat(x, 0);
+            int rank = x.Shape.Length;
+            var perm = _node.Attributes.FirstOrDefault(a => a.Name == "perm" && a.Kind == AttributeKind.Ints)?.Ints.Select(p => (int)p).ToArray()
+                ?? Enumerable.Range(0, rank).Reverse().ToArray();
+            if (perm.Length != rank || perm.Distinct().Count() != rank || perm.Any(p => p < 0 || p >= rank))
+                throw new Unsupported($"its perm [{string.Join(", ", perm)}] is not a permutation of {rank} dims");
+            int d = Output(perm.Select(p => x.Shape[p]).ToArray());
+            Step("Transpose", Tensor(0), PlanArg.Shape(x.Shape.ToEquatableArray()), PlanArg.Shape(perm.Select(p => PlanDim.Fixed(p)).ToEquatableArray()), PlanArg.Tensor(d));
         }
 
         private void Binary(string op)

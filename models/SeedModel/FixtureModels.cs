@@ -134,7 +134,8 @@ public static class FixtureModels
 
     /// <summary>
     /// A small network over <c>x</c> [batch, 3] that uses every operator the compiled backend runs, with deterministic
-    /// pseudo-random weights: <c>scores</c> [batch, 9], <c>probs</c> [batch, 2, 3], <c>tiled</c> [batch, 6], <c>mixed</c> [batch, 3].
+    /// pseudo-random weights: <c>scores</c> [batch, 9], <c>probs</c> [batch, 2, 3], <c>tiled</c> [batch, 6], <c>mixed</c> [batch, 3],
+    /// <c>swapped</c> [batch, 3, 2].
     /// </summary>
     private static ModelProto Layers()
     {
@@ -148,10 +149,10 @@ public static class FixtureModels
             return tensor;
         }
         TensorProto Longs(string name, params long[] values) => new() { Name = name, DataType = 7, Dims = { values.Length }, Int64Data = { values } };
-        NodeProto With(NodeProto node, string name, long? i = null, float? f = null)
+        NodeProto With(NodeProto node, string name, long? i = null, float? f = null, long[]? ints = null)
         {
-            node.Attribute.Add(i is { } value
-                ? new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value }
+            node.Attribute.Add(ints is not null ? new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { ints } }
+                : i is { } value ? new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value }
                 : new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f!.Value });
             return node;
         }
@@ -176,18 +177,22 @@ public static class FixtureModels
                 two,
                 Node("Mul", ["squashed", "two"], ["scores"]),
                 Node("Tile", ["x", "repeats"], ["tiled"]),
-                Node("Tanh", ["x"], ["t"]),
+                Node("Unsqueeze", ["x", "axis1"], ["x3"]),
+                Node("Squeeze", ["x3", "axis1"], ["x2"]),
+                Node("Tanh", ["x2"], ["t"]),
+                With(Node("Transpose", ["probs"], ["swapped"]), "perm", ints: [0, 2, 1]),
                 Node("Sub", ["t", "b3"], ["shifted"]),
                 Node("Div", ["shifted", "b3"], ["divided"]),
                 Node("Identity", ["divided"], ["same"]),
                 With(Node("Cast", ["same"], ["mixed"]), "to", i: 1),
             },
-            Initializer = { Weights("w1", 3, 8), Weights("b1", 8), Weights("w2", 8, 6), Weights("b2", 6), Weights("b3", 3), Longs("shape", 0, 2, 3), Longs("repeats", 1, 2) },
+            Initializer = { Weights("w1", 3, 8), Weights("b1", 8), Weights("w2", 8, 6), Weights("b2", 6), Weights("b3", 3), Longs("shape", 0, 2, 3), Longs("repeats", 1, 2), Longs("axis1", 1) },
             Input = { Value("x", 1, Sym("batch"), Fixed(3)) },
             Output =
             {
                 Value("scores", 1, Sym("batch"), Fixed(9)), Value("probs", 1, Sym("batch"), Fixed(2), Fixed(3)),
                 Value("tiled", 1, Sym("batch"), Fixed(6)), Value("mixed", 1, Sym("batch"), Fixed(3)),
+                Value("swapped", 1, Sym("batch"), Fixed(3), Fixed(2)),
             },
         });
     }

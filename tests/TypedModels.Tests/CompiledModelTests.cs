@@ -218,6 +218,8 @@ public sealed class CompiledLayersTests : IDisposable
         AssertClose(onnx.Probs, compiled.Probs);
         AssertClose(onnx.Tiled, compiled.Tiled);
         AssertClose(onnx.Mixed, compiled.Mixed);
+        AssertClose(onnx.Swapped, compiled.Swapped);
+        Assert.Equal([batch, 3L, 2L], compiled.Swapped.Shape.ToArray());
         Assert.Equal([batch, 2L, 3L], compiled.Probs.Shape.ToArray());
     }
 

@@ -218,6 +218,41 @@ public static class Kernels
     }
 
     /// <summary>
+    /// <c>Transpose</c>: dim i of <paramref name="d"/> is dim <paramref name="perm"/>[i] of <paramref name="x"/> (of shape
+    /// <paramref name="shape"/>). The output is written in order while an odometer walks the input's matching offsets.
+    /// </summary>
+    public static void Transpose(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> perm, Span<float> d)
+    {
+        int rank = shape.Length;
+        if (d.IsEmpty || rank == 0)
+        {
+            x.Slice(0, d.Length).CopyTo(d);
+            return;
+        }
+        Span<int> inputStrides = stackalloc int[rank];
+        for (int i = rank - 1, stride = 1; i >= 0; stride *= shape[i], i--)
+            inputStrides[i] = stride;
+        Span<int> strides = stackalloc int[rank];
+        Span<int> dims = stackalloc int[rank];
+        for (int i = 0; i < rank; i++)
+            (strides[i], dims[i]) = (inputStrides[perm[i]], shape[perm[i]]);
+        Span<int> index = stackalloc int[rank];
+        int offset = 0;
+        for (int o = 0; o < d.Length; o++)
+        {
+            d[o] = x[offset];
+            for (int dim = rank - 1; dim >= 0; dim--)
+            {
+                offset += strides[dim];
+                if (++index[dim] < dims[dim])
+                    break;
+                offset -= strides[dim] * dims[dim];
+                index[dim] = 0;
+            }
+        }
+    }
+
+    /// <summary>
     /// One input of <c>Concat</c>: for each of <paramref name="outer"/> positions, its block of <paramref name="block"/> elements
     /// goes to <paramref name="offset"/> within the output's block of <paramref name="outputBlock"/>.
     /// </summary>

@@ -10,7 +10,7 @@ namespace App
     /// <para>Producer: TypedModels.SeedModel 1.0; IR version 8; opsets: ai.onnx 17.</para>
     /// <para>Graph <c>layers</c>: Every operator of the compiled backend, over a symbolic batch.</para>
     /// <para>Inputs: <c>x</c>: float [batch, 3].</para>
-    /// <para>Outputs: <c>scores</c>: float [batch, 9]; <c>probs</c>: float [batch, 2, 3]; <c>tiled</c>: float [batch, 6]; <c>mixed</c>: float [batch, 3].</para>
+    /// <para>Outputs: <c>scores</c>: float [batch, 9]; <c>probs</c>: float [batch, 2, 3]; <c>tiled</c>: float [batch, 6]; <c>mixed</c>: float [batch, 3]; <c>swapped</c>: float [batch, 3, 2].</para>
     /// <para>Compiled (Backend=Compiled): the model's graph runs as C# generated at build time, with its weights as static data and one buffer per instance, grown for larger shapes: a call allocates nothing and ONNX Runtime is not used. The constructors that take a model (a path, bytes, a stream, a resource, a session) run that model on ONNX Runtime instead. An instance is single-threaded by design (its buffers are reused): use one instance per thread.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("TypedModels.Generator", "{version}")]
@@ -37,6 +37,12 @@ namespace App
         /// <summary>Dim 1 of <c>mixed</c>: float [batch, 3].</summary>
         public const int MixedDim1 = 3;
 
+        /// <summary>Dim 1 of <c>swapped</c>: float [batch, 3, 2].</summary>
+        public const int SwappedDim1 = 3;
+
+        /// <summary>Dim 2 of <c>swapped</c>: float [batch, 3, 2].</summary>
+        public const int SwappedDim2 = 2;
+
         /// <summary>The signature this client was compiled against; the loaded model must match it.</summary>
         public static global::TypedModels.ModelDescriptor Descriptor { get; } = new global::TypedModels.ModelDescriptor(
             "LayersModel",
@@ -51,6 +57,7 @@ namespace App
                 new global::TypedModels.TensorDescriptor("probs", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, new long[] { -1, 2, 3 }),
                 new global::TypedModels.TensorDescriptor("tiled", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, new long[] { -1, 6 }),
                 new global::TypedModels.TensorDescriptor("mixed", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, new long[] { -1, 3 }),
+                new global::TypedModels.TensorDescriptor("swapped", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, new long[] { -1, 3, 2 }),
             });
 
         private readonly global::TypedModels.Run.ModelRunner? _runner;
@@ -60,7 +67,7 @@ namespace App
         public LayersModel() : this((global::TypedModels.TypedModelOptions?)null) { }
 
         /// <summary>Creates a client of the compiled model with <paramref name="options"/> (only <c>MaxElementsPerTensor</c> applies; <c>Cuda</c> is refused).</summary>
-        public LayersModel(global::TypedModels.TypedModelOptions? options) => _compiled = new global::TypedModels.Compiled.CompiledRunner(Descriptor, 9, options);
+        public LayersModel(global::TypedModels.TypedModelOptions? options) => _compiled = new global::TypedModels.Compiled.CompiledRunner(Descriptor, 12, options);
 
         /// <summary>Loads the model from <paramref name="modelPath"/>; it must have the signature this client was compiled against.</summary>
         /// <exception cref="global::System.IO.FileNotFoundException">There is no file at <paramref name="modelPath"/>.</exception>
@@ -96,7 +103,7 @@ namespace App
         /// <summary>What runs this instance's model: the compiled graph, or ONNX Runtime for a model loaded at run time.</summary>
         public global::TypedModels.ModelBackend Backend => _compiled is null ? global::TypedModels.ModelBackend.OnnxRuntime : global::TypedModels.ModelBackend.Compiled;
 
-        /// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>
+        /// <summary>Runs the compiled model on the given inputs, on this thread, into this instance's buffers (or, for a model loaded at run time, ONNX Runtime).</summary>
         /// <param name="x"><c>x</c>: float [batch, 3], row-major.</param>
         /// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>
         /// <exception cref="global::System.ArgumentException">An input's length does not fit its shape; thrown before any native call.</exception>
@@ -113,7 +120,7 @@ namespace App
             var __binding = _runner!.Bind(stackalloc int[] { x.Length });
             x.CopyTo(__binding.Input<float>(0));
             _runner!.Run(__binding);
-            return new Result(__binding.Output<float>(0), __binding.Output<float>(1), __binding.Output<float>(2), __binding.Output<float>(3));
+            return new Result(__binding.Output<float>(0), __binding.Output<float>(1), __binding.Output<float>(2), __binding.Output<float>(3), __binding.Output<float>(4));
         }
 
         private Result PredictCompiled(global::System.ReadOnlySpan<float> x)
@@ -123,7 +130,7 @@ namespace App
             try
             {
                 long __s0 = __symbols[0];
-                var __arena = __compiled.Arena(__s0 * 8L + __s0 * 8L + __s0 * 6L + __s0 * 6L + __s0 * 6L + __s0 * 6L + __s0 * 9L + __s0 * 9L + __s0 * 9L + __s0 * 6L + __s0 * 3L + __s0 * 3L + __s0 * 3L);
+                var __arena = __compiled.Arena(__s0 * 8L + __s0 * 8L + __s0 * 6L + __s0 * 6L + __s0 * 6L + __s0 * 6L + __s0 * 9L + __s0 * 9L + __s0 * 9L + __s0 * 6L + __s0 * 3L + __s0 * 6L + __s0 * 3L + __s0 * 3L);
                 int __at = 0;
                 var __v1 = __arena.Slice(__at, (int)(__s0 * 8L));
                 __at += __v1.Length;
@@ -145,12 +152,14 @@ namespace App
                 __at += __v15.Length;
                 var __v17 = __arena.Slice(__at, (int)(__s0 * 6L));
                 __at += __v17.Length;
-                var __v18 = __arena.Slice(__at, (int)(__s0 * 3L));
-                __at += __v18.Length;
-                var __v19 = __arena.Slice(__at, (int)(__s0 * 3L));
-                __at += __v19.Length;
-                var __v21 = __arena.Slice(__at, (int)(__s0 * 3L));
+                var __v20 = __arena.Slice(__at, (int)(__s0 * 3L));
+                __at += __v20.Length;
+                var __v21 = __arena.Slice(__at, (int)(__s0 * 6L));
                 __at += __v21.Length;
+                var __v22 = __arena.Slice(__at, (int)(__s0 * 3L));
+                __at += __v22.Length;
+                var __v24 = __arena.Slice(__at, (int)(__s0 * 3L));
+                __at += __v24.Length;
                 // Gemm → h1 (Gemm)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
@@ -182,7 +191,7 @@ namespace App
                     __out[5] = __x0 * 0.0289877374f + __x1 * (-0.416145027f) + __x2 * (-0.178321838f) + __x3 * (-0.256021917f) + __x4 * 0.348890841f + __x5 * 0.21107842f + __x6 * 0.706263483f + __x7 * 0.722936749f;
                 }
                 // Add → a2 (Add)
-                global::TypedModels.Compiled.Kernels.Add(__v5, stackalloc int[] { (int)__s0, 6 }, __Weights3, stackalloc int[] { 6 }, __v7, stackalloc int[] { (int)__s0, 6 });
+                global::TypedModels.Compiled.Kernels.Add(__v5, stackalloc int[] { (int)__s0, 6 }, __Weights3, __Dims0, __v7, stackalloc int[] { (int)__s0, 6 });
                 // LeakyRelu → l2 (LeakyRelu)
                 global::TypedModels.Compiled.Kernels.LeakyRelu(__v7, 0.100000001f, __v9);
                 // Softmax → probs (Softmax)
@@ -208,11 +217,13 @@ namespace App
                     __out[5] = __in[2];
                 }
                 // Tanh → t (Tanh)
-                global::TypedModels.Compiled.Kernels.Tanh(x, __v18);
+                global::TypedModels.Compiled.Kernels.Tanh(x, __v20);
+                // Transpose → swapped (Transpose)
+                global::TypedModels.Compiled.Kernels.Transpose(__v11, stackalloc int[] { (int)__s0, 2, 3 }, __Dims1, __v21);
                 // Sub → shifted (Sub)
-                global::TypedModels.Compiled.Kernels.Sub(__v18, stackalloc int[] { (int)__s0, 3 }, __Weights5, stackalloc int[] { 3 }, __v19, stackalloc int[] { (int)__s0, 3 });
+                global::TypedModels.Compiled.Kernels.Sub(__v20, stackalloc int[] { (int)__s0, 3 }, __Weights5, __Dims2, __v22, stackalloc int[] { (int)__s0, 3 });
                 // Div → divided (Div)
-                global::TypedModels.Compiled.Kernels.Div(__v19, stackalloc int[] { (int)__s0, 3 }, __Weights5, stackalloc int[] { 3 }, __v21, stackalloc int[] { (int)__s0, 3 });
+                global::TypedModels.Compiled.Kernels.Div(__v22, stackalloc int[] { (int)__s0, 3 }, __Weights5, __Dims2, __v24, stackalloc int[] { (int)__s0, 3 });
                 var __shapes = __compiled.Shapes;
                 __shapes[0] = __s0;
                 __shapes[1] = 9;
@@ -223,7 +234,10 @@ namespace App
                 __shapes[6] = 6;
                 __shapes[7] = __s0;
                 __shapes[8] = 3;
-                return new Result(new global::TypedModels.TensorView<float>(__v15, new global::System.ReadOnlySpan<long>(__shapes, 0, 2)), new global::TypedModels.TensorView<float>(__v11, new global::System.ReadOnlySpan<long>(__shapes, 2, 3)), new global::TypedModels.TensorView<float>(__v17, new global::System.ReadOnlySpan<long>(__shapes, 5, 2)), new global::TypedModels.TensorView<float>(__v21, new global::System.ReadOnlySpan<long>(__shapes, 7, 2)));
+                __shapes[9] = __s0;
+                __shapes[10] = 3;
+                __shapes[11] = 2;
+                return new Result(new global::TypedModels.TensorView<float>(__v15, new global::System.ReadOnlySpan<long>(__shapes, 0, 2)), new global::TypedModels.TensorView<float>(__v11, new global::System.ReadOnlySpan<long>(__shapes, 2, 3)), new global::TypedModels.TensorView<float>(__v17, new global::System.ReadOnlySpan<long>(__shapes, 5, 2)), new global::TypedModels.TensorView<float>(__v24, new global::System.ReadOnlySpan<long>(__shapes, 7, 2)), new global::TypedModels.TensorView<float>(__v21, new global::System.ReadOnlySpan<long>(__shapes, 9, 3)));
             }
             finally
             {
@@ -249,6 +263,12 @@ namespace App
             0.326681077f, 0.189554602f, -0.565602005f,
         };
 
+        private static readonly int[] __Dims0 = new int[] { 6 };
+
+        private static readonly int[] __Dims1 = new int[] { 0, 2, 1 };
+
+        private static readonly int[] __Dims2 = new int[] { 3 };
+
         /// <summary>Releases the session or the arena, and every buffer; the views of the last result become invalid.</summary>
         public void Dispose()
         {
@@ -259,12 +279,13 @@ namespace App
         /// <summary>The outputs of one call: views into the client's buffers, valid until its next call or disposal.</summary>
         public readonly ref struct Result
         {
-            internal Result(global::TypedModels.TensorView<float> scores, global::TypedModels.TensorView<float> probs, global::TypedModels.TensorView<float> tiled, global::TypedModels.TensorView<float> mixed)
+            internal Result(global::TypedModels.TensorView<float> scores, global::TypedModels.TensorView<float> probs, global::TypedModels.TensorView<float> tiled, global::TypedModels.TensorView<float> mixed, global::TypedModels.TensorView<float> swapped)
             {
                 Scores = scores;
                 Probs = probs;
                 Tiled = tiled;
                 Mixed = mixed;
+                Swapped = swapped;
             }
 
             /// <summary><c>scores</c>: float [batch, 9].</summary>
@@ -279,13 +300,17 @@ namespace App
             /// <summary><c>mixed</c>: float [batch, 3].</summary>
             public global::TypedModels.TensorView<float> Mixed { get; }
 
-            /// <summary>Deconstructs into (scores, probs, tiled, mixed).</summary>
-            public void Deconstruct(out global::TypedModels.TensorView<float> scores, out global::TypedModels.TensorView<float> probs, out global::TypedModels.TensorView<float> tiled, out global::TypedModels.TensorView<float> mixed)
+            /// <summary><c>swapped</c>: float [batch, 3, 2].</summary>
+            public global::TypedModels.TensorView<float> Swapped { get; }
+
+            /// <summary>Deconstructs into (scores, probs, tiled, mixed, swapped).</summary>
+            public void Deconstruct(out global::TypedModels.TensorView<float> scores, out global::TypedModels.TensorView<float> probs, out global::TypedModels.TensorView<float> tiled, out global::TypedModels.TensorView<float> mixed, out global::TypedModels.TensorView<float> swapped)
             {
                 scores = Scores;
                 probs = Probs;
                 tiled = Tiled;
                 mixed = Mixed;
+                swapped = Swapped;
             }
         }
     }

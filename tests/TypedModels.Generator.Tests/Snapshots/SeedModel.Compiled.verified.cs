@@ -85,7 +85,7 @@ namespace App
         /// <summary>What runs this instance's model: the compiled graph, or ONNX Runtime for a model loaded at run time.</summary>
         public global::TypedModels.ModelBackend Backend => _compiled is null ? global::TypedModels.ModelBackend.OnnxRuntime : global::TypedModels.ModelBackend.Compiled;
 
-        /// <summary>Runs the model on the given inputs, copied into buffers bound once per shape.</summary>
+        /// <summary>Runs the compiled model on the given inputs, on this thread, into this instance's buffers (or, for a model loaded at run time, ONNX Runtime).</summary>
         /// <param name="number"><c>number</c>: float [batch, 1], row-major. The numbers to double, one per row.</param>
         /// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>
         /// <exception cref="global::System.ArgumentException">An input's length does not fit its shape; thrown before any native call.</exception>
