@@ -170,6 +170,28 @@ public sealed class CompiledModelTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
+    public void Every_way_into_a_call_checks_the_lengths_and_the_shape_cache_follows_them()
+    {
+        var runner = new Compiled.CompiledRunner(CompiledNumberModel.Descriptor, 4, new TypedModelOptions { MaxElementsPerTensor = 100 });
+
+        // The span overload (four inputs or more, or dims given as parameters) resolves like the others …
+        Assert.Equal([3L], runner.Enter([3], default).ToArray());
+        runner.Exit();
+        // … and a refused call, by either way in, leaves the instance free and its cache clean.
+        var tooLarge = Assert.Throws<ArgumentException>(() => runner.Enter([50], default));
+        Assert.Contains("CompiledNumberModel: output 'hidden'", tooLarge.Message);
+        Assert.Throws<ArgumentException>(() => runner.Enter(50));
+        var miscounted = Assert.Throws<ArgumentException>(() => runner.Enter(new int[2], default));
+        Assert.Contains("CompiledNumberModel has 1 inputs; 2 lengths were given", miscounted.Message);
+        Assert.Equal([3L], runner.Enter(3).ToArray());
+        runner.Exit();
+        Assert.Equal([7L], runner.Enter(7).ToArray());
+        runner.Exit();
+        Assert.Equal([7L], runner.Enter(7).ToArray()); // from the cache
+        runner.Exit();
+    }
+
+    [Fact]
     public void Overlapping_calls_on_one_instance_are_refused()
     {
         // Enter without Exit is what a second thread meets while the first is mid-call.

@@ -100,6 +100,11 @@ public sealed class CompiledRunner : IDisposable
     public ReadOnlySpan<long> Enter(ReadOnlySpan<int> lengths, ReadOnlySpan<long> given)
     {
         Begin();
+        if (lengths.Length != _lengths.Length)
+        {
+            _busy = false;
+            throw new ArgumentException($"{_descriptor.Name} has {_lengths.Length} inputs; {lengths.Length} lengths were given.", nameof(lengths));
+        }
         lengths.CopyTo(_lengths);
         var symbols = Resolve(given);
         _resolved = false; // given dims are not part of the cache's key
