@@ -18,12 +18,22 @@ internal sealed class ShapeResolver
     // The common case, precomputed: each input's fixed dims multiplied out and its one symbol (appearing once), so that
     // one pass in input order resolves every symbol; null when some input has more (the general passes decide then).
     private readonly (long Product, int Symbol)[]? _direct;
+    private readonly bool[] _inferred;
 
     public ShapeResolver(ModelDescriptor descriptor, long maxElements)
     {
         _descriptor = descriptor;
         _maxElements = maxElements;
         _direct = Direct(descriptor);
+        _inferred = new bool[descriptor.Symbols.Length];
+        foreach (var input in descriptor.Inputs)
+        {
+            foreach (long dim in input.Dims)
+            {
+                if (dim < 0)
+                    _inferred[-1 - (int)dim] = true;
+            }
+        }
     }
 
     /// <summary>Fills <paramref name="symbols"/>: given ones first (in the descriptor's order), the rest inferred from <paramref name="lengths"/>.</summary>
@@ -31,7 +41,7 @@ internal sealed class ShapeResolver
     public void Resolve(ReadOnlySpan<int> lengths, ReadOnlySpan<long> given, Span<long> symbols)
     {
         symbols.Fill(-1);
-        if (given.IsEmpty && _direct is { } direct && ResolveDirect(direct, lengths, symbols))
+        if (given.IsEmpty && _direct is { } direct && ResolveDirect(direct, _inferred, lengths, symbols))
             return;
         // Anything unusual (an empty input, a mismatch, given dims) takes the general passes, which also word the errors.
         symbols.Fill(-1);
@@ -39,7 +49,7 @@ internal sealed class ShapeResolver
         InferSymbols(lengths, symbols);
     }
 
-    private static bool ResolveDirect((long Product, int Symbol)[] direct, ReadOnlySpan<int> lengths, Span<long> symbols)
+    private static bool ResolveDirect((long Product, int Symbol)[] direct, bool[] inferred, ReadOnlySpan<int> lengths, Span<long> symbols)
     {
         for (int i = 0; i < direct.Length; i++)
         {
@@ -62,9 +72,10 @@ internal sealed class ShapeResolver
                 symbols[symbol] = length / product;
             }
         }
-        foreach (long value in symbols)
+        // Symbols of outputs alone (known only after running) stay unknown, as the general passes leave them.
+        for (int s = 0; s < symbols.Length; s++)
         {
-            if (value < 0)
+            if (inferred[s] && symbols[s] < 0)
                 return false;
         }
         return true;
