@@ -271,11 +271,10 @@ public sealed partial class TypedModelGenerator
             return string.Join(" * ", product == 1 ? symbols : symbols.Append(Number(product) + "L"));
         }
 
-        private static string Count(EquatableArray<PlanDim> dims)
-        {
-            string size = Size(dims);
-            return size.EndsWith("L", System.StringComparison.Ordinal) && !size.Contains("__s") ? size.Substring(0, size.Length - 1) : $"(int)({size})";
-        }
+        /// <summary>The number of elements of dims as an <c>int</c> expression: a literal when every dim is fixed.</summary>
+        private static string Count(EquatableArray<PlanDim> dims) => dims.All(d => d.IsFixed)
+            ? Number(dims.Aggregate(1L, (p, d) => p * d.Value))
+            : $"(int)({Size(dims)})";
 
         private static string Dim(PlanDim dim) => dim.IsFixed ? Number(dim.Value) : $"__s{dim.Symbol}";
 

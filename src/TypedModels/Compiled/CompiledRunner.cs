@@ -18,7 +18,6 @@ public sealed class CompiledRunner : IDisposable
 {
     private readonly ModelDescriptor _descriptor;
     private readonly ShapeResolver _resolver;
-    private readonly long[] _checked;
     private readonly long[] _symbols;
     private readonly int[] _lengths;
     private float[] _arena = [];
@@ -39,10 +38,8 @@ public sealed class CompiledRunner : IDisposable
         }
         _descriptor = descriptor;
         _resolver = new ShapeResolver(descriptor, options.MaxElementsPerTensor);
-        _checked = new long[descriptor.Symbols.Length];
         _symbols = new long[descriptor.Symbols.Length];
         _lengths = new int[descriptor.Inputs.Length];
-        _checked.AsSpan().Fill(-2);
         Shapes = new long[outputRanks];
     }
 
@@ -124,18 +121,15 @@ public sealed class CompiledRunner : IDisposable
     }
 
     // The symbols follow from the lengths alone (without given dims): the lengths of the last call that resolved are
-    // its cache key, so a call with the shape of the one before skips the resolver and the size checks.
+    // its cache key, so a call with the shape of the one before skips the resolver and the size checks; any other call
+    // runs both (a few loops over the descriptor, once per change of shape).
     private ReadOnlySpan<long> Resolve(ReadOnlySpan<long> given)
     {
         _resolved = false;
         try
         {
             _resolver.Resolve(_lengths, given, _symbols);
-            if (!_symbols.AsSpan().SequenceEqual(_checked))
-            {
-                _resolver.CheckSizes(_symbols);
-                _symbols.CopyTo(_checked, 0);
-            }
+            _resolver.CheckSizes(_symbols);
             _resolved = true;
             return _symbols;
         }
