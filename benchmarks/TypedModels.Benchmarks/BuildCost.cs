@@ -14,9 +14,19 @@ namespace TypedModels.Benchmarks;
 /// for models of growing size (generated on the fly as sparse files, never committed), and the generator's run for a
 /// project with many models. Medians of repeated cold runs.
 /// </summary>
+/// <remarks>
+/// The time claims live here, not in unit tests: a wall-clock bound asserted on a shared machine fails when the machine
+/// is busy. The unit tests (SignatureCostTests) assert what load cannot change instead: the bytes a read takes from the
+/// file and the bytes it allocates.
+/// </remarks>
 internal static class BuildCost
 {
-    public sealed record Row(string Model, long Bytes, double ReadMs, double GenerateMs);
+    /// <param name="ReadMs">The signature alone (an <c>OnnxRuntime</c> item): the weights are seeked past.</param>
+    /// <param name="CompiledReadMs">
+    /// The signature with the graph under the default <c>CompiledWeightLimit</c> (a <c>Compiled</c> or <c>Auto</c> item):
+    /// the seed's graph is read whole; a larger model's is refused at the limit and the rest of its weights seeked past.
+    /// </param>
+    public sealed record Row(string Model, long Bytes, double ReadMs, double GenerateMs, double CompiledReadMs);
 
     public sealed record Result(List<Row> Rows, List<string> ManyModels, double ManyModelsMs);
 
@@ -40,7 +50,9 @@ internal static class BuildCost
                 string text = TypedModels.Build.ReadModelSignatures.SignatureFor(path);
                 double read = Median(repeats, () => TypedModels.Build.ReadModelSignatures.SignatureFor(path));
                 double generate = Median(repeats, () => Generate(GeneratorHost.Item(text)));
-                rows.Add(new Row(size == 0 ? "seed (number.onnx)" : $"{size >> 20} MB of weights", new FileInfo(path).Length, read, generate));
+                long limit = TypedModels.Build.ReadModelSignatures.DefaultGraphLimit;
+                double compiledRead = Median(repeats, () => TypedModels.Build.ReadModelSignatures.SignatureFor(path, limit));
+                rows.Add(new Row(size == 0 ? "seed (number.onnx)" : $"{size >> 20} MB of weights", new FileInfo(path).Length, read, generate, compiledRead));
             }
 
             string signature = TypedModels.Build.ReadModelSignatures.SignatureFor(seed);

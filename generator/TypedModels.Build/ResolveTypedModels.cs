@@ -52,6 +52,9 @@ public sealed class ResolveTypedModels : Task
             item.SetMetadata("TypedModels_CompiledWeightLimit", Encode(model.GetMetadata("CompiledWeightLimit").Trim()));
             var outputs = model.GetMetadata("Outputs").Split(new[] { ';', ',' }, StringSplitOptions.RemoveEmptyEntries);
             item.SetMetadata("TypedModels_Outputs", string.Join(",", Array.ConvertAll(outputs, o => Encode(o.Trim()))));
+            // Only ';' separates Names entries: an ONNX name may hold commas, quotes and '=' (the last '=' splits an entry).
+            var names = model.GetMetadata("Names").Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries);
+            item.SetMetadata("TypedModels_Names", string.Join(",", Array.ConvertAll(names, n => Encode(n.Trim()))));
 
             string project = model.GetMetadata("DefiningProjectFullPath");
             var (line, column, length) = ItemLocator.Find(project, model.ItemSpec);

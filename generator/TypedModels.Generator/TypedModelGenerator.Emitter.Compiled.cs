@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using TypedModels.Generator.Helpers;
 using TypedModels.Generator.Models;
 
@@ -32,8 +33,11 @@ public sealed partial class TypedModelGenerator
         ///     finally { __compiled.Exit(); }
         /// }
         /// </code>
+        /// A model under the weight limit still writes a megabyte of literals: <paramref name="cancellationToken"/> is
+        /// checked per kernel call and per chunk of each weight array.
         /// </summary>
-        private static void WriteCompiled(SourceWriter w, ClientSpec client, ComputePlan plan)
+        /// <exception cref="System.OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+        internal static void WriteCompiled(SourceWriter w, ClientSpec client, ComputePlan plan, CancellationToken cancellationToken = default)
         {
             var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
             var used = new HashSet<int>();
@@ -46,9 +50,9 @@ public sealed partial class TypedModelGenerator
                 w.WriteLine(symbolParameters.Count == 0 && lengths.Count is >= 1 and <= 3
                     ? $"var __symbols = __compiled.Enter({string.Join(", ", lengths)});"
                     : $"var __symbols = __compiled.Enter(stackalloc int[] {{ {string.Join(", ", lengths)} }}, " +
-                        (symbolParameters.Count == 0 ? "default" : $"stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}") + ");");
+                        (symbolParameters.Count == 0 ? "default" : GivenSymbols(client)) + ");");
                 using (w.Block("try"))
-                    WriteSteps(w, client, plan, used, dims);
+                    WriteSteps(w, client, plan, used, dims, cancellationToken);
                 using (w.Block("finally"))
                     w.WriteLine("__compiled.Exit();");
             }
@@ -56,7 +60,7 @@ public sealed partial class TypedModelGenerator
 
             // Only the constants a kernel call reads: an inlined layer carries its weights in its code.
             foreach (int c in used.OrderBy(c => c))
-                WriteConstant(w, plan.Constants[c], c);
+                WriteConstant(w, plan.Constants[c], c, cancellationToken);
             for (int d = 0; d < dims.Count; d++)
             {
                 w.WriteLine($"private static readonly int[] __Dims{d} = new int[] {{ {dims[d]} }};");
@@ -64,7 +68,7 @@ public sealed partial class TypedModelGenerator
             }
         }
 
-        private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan, HashSet<int> used, List<string> dims)
+        private static void WriteSteps(SourceWriter w, ClientSpec client, ComputePlan plan, HashSet<int> used, List<string> dims, CancellationToken cancellationToken)
         {
             for (int s = 0; s < client.Symbols.Count; s++)
                 w.WriteLine($"long __s{s} = __symbols[{s}];");
@@ -80,6 +84,7 @@ public sealed partial class TypedModelGenerator
 
             foreach (var step in plan.Steps)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 w.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
                 if (!TryWriteInline(w, step, client, plan, used))
                     w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan, used, dims)))});");
@@ -104,6 +109,9 @@ public sealed partial class TypedModelGenerator
         // lanes summing several outputs at once where straight-line code waits on one chain of additions per output
         // (measured: 8 → 16 → 8 written out ran at a third of the kernel's speed).
         private const int InlineWeights = 64;
+
+        // How many weight literals are written between two looks at the cancellation token (a multiple of the 8 a line).
+        private const int WeightsPerCancellationCheck = 4096;
 
         /// <summary>
         /// Writes small steps as straight-line code: a dense layer (Gemm, or MatMul by a constant matrix) with few
@@ -221,13 +229,23 @@ public sealed partial class TypedModelGenerator
         /// is first used. (A <c>ReadOnlySpan&lt;float&gt;</c> property over that data would copy nothing, but in a Debug
         /// build each read of it allocates; an array allocates nothing per call in every configuration.)
         /// </summary>
-        private static void WriteConstant(SourceWriter w, PlanConstant constant, int index)
+        private static void WriteConstant(SourceWriter w, PlanConstant constant, int index, CancellationToken cancellationToken)
         {
-            w.WriteLine($"/// <summary><c>{Xml(constant.Name)}</c>: {constant.Values.Count} value{(constant.Values.Count == 1 ? "" : "s")} from the model.</summary>");
+            var values = constant.Values;
+            w.WriteLine($"/// <summary><c>{Xml(constant.Name)}</c>: {values.Count} value{(values.Count == 1 ? "" : "s")} from the model.</summary>");
             w.WriteLine($"private static readonly float[] __Weights{index} = new float[]");
             w.WriteLine("{");
-            for (int i = 0; i < constant.Values.Count; i += 8)
-                w.WriteLine("    " + string.Join(", ", constant.Values.Skip(i).Take(8).Select(FloatLiteral)) + ",");
+            // Eight values a line, read by index: Skip(i).Take(8) would walk the array from its start for every line.
+            var line = new string[8];
+            for (int i = 0; i < values.Count; i += line.Length)
+            {
+                if (i % WeightsPerCancellationCheck == 0)
+                    cancellationToken.ThrowIfCancellationRequested();
+                int n = System.Math.Min(line.Length, values.Count - i);
+                for (int j = 0; j < n; j++)
+                    line[j] = FloatLiteral(values[i + j]);
+                w.WriteLine("    " + string.Join(", ", line, 0, n) + ",");
+            }
             w.WriteLine("};");
             w.WriteLine();
         }

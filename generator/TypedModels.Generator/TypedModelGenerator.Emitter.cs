@@ -16,7 +16,7 @@ public sealed partial class TypedModelGenerator
     {
         private const string Runner = "global::TypedModels.Run.ModelRunner";
         private const string Options = "global::TypedModels.TypedModelOptions";
-        private const string Session = "global::TypedModels.Load.ModelSession";
+        private const string Source = "global::TypedModels.ModelSource";
         private const string Descriptor = "global::TypedModels.ModelDescriptor";
         private const string TensorDescriptor = "global::TypedModels.TensorDescriptor";
         private const string ElementType = "global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType";
@@ -50,7 +50,7 @@ public sealed partial class TypedModelGenerator
                 w.WriteLine();
                 if (client.Plan is { } plan)
                 {
-                    WriteCompiled(w, client, plan);
+                    WriteCompiled(w, client, plan, cancellationToken);
                     w.WriteLine("/// <summary>Releases the session or the arena, and every buffer; the views of the last result become invalid.</summary>");
                     w.WriteLine("public void Dispose()");
                     w.WriteLine("{");
@@ -122,61 +122,40 @@ public sealed partial class TypedModelGenerator
             w.WriteLine($"public static {Descriptor} Descriptor {{ get; }} = new {Descriptor}(");
             w.WriteLine($"    {Literal(name)},");
             w.WriteLine($"    new string[] {{ {string.Join(", ", client.Symbols.Select(s => Literal(s.Name)))} }},");
-            WriteTensors(w, client.Inputs, ",");
+            WriteTensors(w, client.Inputs, ",", inputs: true);
             bool given = client.Symbols.Any(s => s.Parameter is not null);
             WriteTensors(w, client.Outputs, given ? "," : ");");
             if (given)
                 w.WriteLine($"    new string?[] {{ {string.Join(", ", client.Symbols.Select(s => s.Parameter is { } p ? Literal(p.TrimStart('@')) : "null"))} }});");
             w.WriteLine();
             bool compiled = client.Plan is not null;
+            string exceptions =
+                "/// <exception cref=\"global::System.IO.FileNotFoundException\">There is no model where the source says.</exception>\n" +
+                "/// <exception cref=\"global::System.InvalidOperationException\">The model's signature differs from <see cref=\"Descriptor\"/>.</exception>\n" +
+                "/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime could not load the model or create the provider asked for.</exception>";
             if (compiled)
             {
                 w.WriteLine($"private readonly {Runner}? _runner;");
                 w.WriteLine($"private readonly {CompiledRunner}? _compiled;");
                 w.WriteLine();
-                w.WriteLine("/// <summary>Creates a client of the model compiled into this class: no file is read and ONNX Runtime is not used.</summary>");
-                w.WriteLine($"public {name}() : this(({Options}?)null) {{ }}");
+                w.WriteLine("/// <summary>Creates a client of the model compiled into this class: no file is read and ONNX Runtime is not used. Of <paramref name=\"options\"/>, only <c>MaxElementsPerTensor</c> applies (<c>Cuda</c> is refused).</summary>");
+                w.WriteLine($"public {name}({Options}? options = null) => _compiled = new {CompiledRunner}(Descriptor, {client.Outputs.Sum(o => o.Dims.Count)}, options);");
                 w.WriteLine();
-                w.WriteLine("/// <summary>Creates a client of the compiled model with <paramref name=\"options\"/> (only <c>MaxElementsPerTensor</c> applies; <c>Cuda</c> is refused).</summary>");
-                w.WriteLine($"public {name}({Options}? options) => _compiled = new {CompiledRunner}(Descriptor, {client.Outputs.Sum(o => o.Dims.Count)}, options);");
-                w.WriteLine();
+                w.WriteLine("/// <summary>Runs the model from <paramref name=\"source\"/> (a path or bytes convert to one) on ONNX Runtime instead, since its weights may not be the ones compiled in; it must have the signature in <see cref=\"Descriptor\"/>.</summary>");
             }
             else
             {
                 w.WriteLine($"private readonly {Runner} _runner;");
                 w.WriteLine();
                 string from = client.Embedded ? "the resource <see cref=\"ResourceName\"/> embedded in this assembly" : "<see cref=\"ModelPath\"/> under the application's base directory";
-                w.WriteLine($"/// <summary>Loads the model from {from}.</summary>");
-                w.WriteLine($"public {name}() : this(DefaultSession(null), ownsSession: true) {{ }}");
+                w.WriteLine($"/// <summary>Loads the model from {from}, with <paramref name=\"options\"/> (the defaults when null).</summary>");
+                w.WriteLine(exceptions);
+                w.WriteLine($"public {name}({Options}? options = null) : this(DefaultSource, options) {{ }}");
                 w.WriteLine();
-                w.WriteLine($"/// <summary>Loads the model from {from}, with <paramref name=\"options\"/>.</summary>");
-                w.WriteLine($"public {name}({Options} options) : this(DefaultSession(options), ownsSession: true) {{ }}");
-                w.WriteLine();
+                w.WriteLine("/// <summary>Loads the model from <paramref name=\"source\"/>: a path or bytes (which convert to one), a stream, a resource, or a session shared with other clients; it must have the signature in <see cref=\"Descriptor\"/>.</summary>");
             }
-            w.WriteLine("/// <summary>Loads the model from <paramref name=\"modelPath\"/>; it must have the signature this client was compiled against.</summary>");
-            w.WriteLine("/// <exception cref=\"global::System.IO.FileNotFoundException\">There is no file at <paramref name=\"modelPath\"/>.</exception>");
-            w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">The model's signature differs from <see cref=\"Descriptor\"/>.</exception>");
-            w.WriteLine("/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime could not load the model or create the provider asked for.</exception>");
-            w.WriteLine($"public {name}(string modelPath, {Options}? options = null) : this({Session}.Load(Descriptor, modelPath, options), ownsSession: true) {{ }}");
-            w.WriteLine();
-            w.WriteLine("/// <summary>Loads the model from its bytes.</summary>");
-            w.WriteLine($"public {name}(byte[] model, {Options}? options = null) : this({Session}.Load(Descriptor, model, options), ownsSession: true) {{ }}");
-            w.WriteLine();
-            w.WriteLine("/// <summary>Runs on <paramref name=\"session\"/>, shared with other clients; the caller keeps it and disposes it after them.</summary>");
-            w.WriteLine($"public {name}({Session} session) : this(session, ownsSession: false) {{ }}");
-            w.WriteLine();
-            w.WriteLine($"private {name}({Session} session, bool ownsSession)");
-            w.WriteLine("{");
-            w.WriteLine("    if (!ReferenceEquals(session.Descriptor, Descriptor))");
-            w.WriteLine($"        throw new global::System.ArgumentException(\"The session was not loaded for {name}: load it with {name}.Descriptor.\", nameof(session));");
-            w.WriteLine($"    _runner = new {Runner}(session, ownsSession);");
-            w.WriteLine("}");
-            w.WriteLine();
-            w.WriteLine("/// <summary>Loads the model from <paramref name=\"stream\"/>, read to its end.</summary>");
-            w.WriteLine($"public static {name} FromStream(global::System.IO.Stream stream, {Options}? options = null) => new({Session}.Load(Descriptor, stream, options), ownsSession: true);");
-            w.WriteLine();
-            w.WriteLine("/// <summary>Loads the model embedded in <paramref name=\"assembly\"/> as the manifest resource <paramref name=\"resourceName\"/>.</summary>");
-            w.WriteLine($"public static {name} FromResource(global::System.Reflection.Assembly assembly, string resourceName, {Options}? options = null) => new({Session}.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);");
+            w.WriteLine(exceptions);
+            w.WriteLine($"public {name}({Source} source, {Options}? options = null) => _runner = new {Runner}(Descriptor, source, options);");
             w.WriteLine();
             if (compiled)
             {
@@ -192,12 +171,11 @@ public sealed partial class TypedModelGenerator
             else
             {
                 w.WriteLine("/// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>");
-                w.WriteLine($"public static global::TypedModels.Run.ModelPool<{name}> CreatePool({Options}? options = null) => new(DefaultSession(options), static session => new {name}(session));");
+                w.WriteLine($"public static global::TypedModels.Run.ModelPool<{name}> CreatePool({Options}? options = null) => new(Descriptor, DefaultSource, options, static session => new {name}(session));");
                 w.WriteLine();
-                w.WriteLine($"private static {Session} DefaultSession({Options}? options) =>");
                 w.WriteLine(client.Embedded
-                    ? $"    {Session}.LoadResource(Descriptor, typeof({name}).Assembly, ResourceName, options);"
-                    : $"    {Session}.Load(Descriptor, {Runner}.DefaultModelPath(ModelPath), options);");
+                    ? $"private static {Source} DefaultSource => {Source}.FromResource(typeof({name}).Assembly, ResourceName);"
+                    : $"private static {Source} DefaultSource => {Source}.FromBaseDirectory(ModelPath);");
                 w.WriteLine();
                 w.WriteLine("/// <summary>The execution provider the session runs on, and why it was chosen.</summary>");
                 w.WriteLine("public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;");
@@ -208,14 +186,16 @@ public sealed partial class TypedModelGenerator
             w.WriteLine();
         }
 
-        private static void WriteTensors(SourceWriter w, EquatableArray<TensorSpec> tensors, string end)
+        private static void WriteTensors(SourceWriter w, EquatableArray<TensorSpec> tensors, string end, bool inputs = false)
         {
             w.WriteLine($"    new {TensorDescriptor}[]");
             w.WriteLine("    {");
             foreach (var t in tensors)
             {
                 string dims = t.Dims.Count == 0 ? "global::System.Array.Empty<long>()" : $"new long[] {{ {string.Join(", ", t.Dims.Select(Number))} }}";
-                w.WriteLine($"        new {TensorDescriptor}({Literal(t.Name)}, {ElementType}.{t.ElementType.OrtName}, {dims}{(t.IsSequence ? ", isSequence: true" : "")}),");
+                // An input whose parameter is not its ONNX name says so: errors name the parameter (ParamName) and the tensor.
+                string parameter = t.Identifier.TrimStart('@') is var p && inputs && p != t.Name ? $", parameter: {Literal(p)}" : "";
+                w.WriteLine($"        new {TensorDescriptor}({Literal(t.Name)}, {ElementType}.{t.ElementType.OrtName}, {dims}{(t.IsSequence ? ", isSequence: true" : "")}{parameter}),");
             }
             w.WriteLine("    }" + end);
         }
@@ -245,12 +225,14 @@ public sealed partial class TypedModelGenerator
             foreach (var input in client.Inputs)
                 w.WriteDoc($"<param name=\"{input.Identifier.TrimStart('@')}\">{Describe(input)}{(input.IsScalar ? "" : ", row-major")}.{(input.DocString.Length > 0 ? " " + Xml(input.DocString) : "")}</param>");
             foreach (var symbol in symbolParameters)
-                w.WriteDoc($"<param name=\"{symbol.Parameter!.TrimStart('@')}\">The size of the dim <c>{Xml(symbol.Name)}</c>, which the inputs' lengths do not determine.</param>");
+                w.WriteDoc($"<param name=\"{symbol.Parameter!.TrimStart('@')}\">{DimDoc(client, symbol)}</param>");
             w.WriteLine("/// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>");
             w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">An input's length does not fit its shape; thrown before any native call.</exception>");
             w.WriteLine("/// <exception cref=\"global::System.ObjectDisposedException\">The client was disposed.</exception>");
             w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is in a call on this instance.</exception>");
-            w.WriteLine("/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime failed while running; the instance stays usable.</exception>");
+            w.WriteLine(client.Plan is null
+                ? "/// <exception cref=\"global::TypedModels.TypedModelException\">ONNX Runtime failed while running; the instance stays usable.</exception>"
+                : "/// <exception cref=\"global::TypedModels.TypedModelException\">Only for a model loaded from a <see cref=\"global::TypedModels.ModelSource\"/>: ONNX Runtime failed while running it; the instance stays usable.</exception>");
 
             string parameters = Parameters(client);
             using (w.Block($"public Result Predict({parameters})"))
@@ -274,22 +256,57 @@ public sealed partial class TypedModelGenerator
             }
         }
 
-        /// <summary><c>Predict</c>'s parameters: one per input (a span, a value, or a span of tensors), then the dims the inputs do not determine.</summary>
+        /// <summary>
+        /// <c>Predict</c>'s parameters: one per input (a span, a value, or a span of tensors), then the dims the inputs do
+        /// not determine, those the caller must give before those a length works out when left out.
+        /// </summary>
         private static string Parameters(ClientSpec client) => string.Join(", ", client.Inputs
             .Select(i => i.IsSequence ? $"{ReadOnlySpan}<{TensorInput}<{i.ElementType.ClrType}>> {i.Identifier}"
                 : i.IsScalar ? $"{i.ElementType.ClrType} {i.Identifier}" : $"{ReadOnlySpan}<{i.ElementType.ClrType}> {i.Identifier}")
-            .Concat(client.Symbols.Where(s => s.Parameter is not null).Select(s => $"long {s.Parameter}")));
+            .Concat(client.Symbols.Where(s => s.Parameter is not null && !s.Optional).Select(s => $"long {s.Parameter}"))
+            .Concat(client.Symbols.Where(s => s.Optional).Select(s => $"long? {s.Parameter} = null")));
 
+        /// <summary>The dims the caller gives, in the descriptor's order (null for an optional one left out), as the runners take them.</summary>
+        internal static string GivenSymbols(ClientSpec client) =>
+            $"stackalloc long?[] {{ {string.Join(", ", client.Symbols.Where(s => s.Parameter is not null).Select(s => s.Parameter))} }}";
+
+        /// <summary>
+        /// A dim parameter's docs: which tensors and positions share it, and what the inputs' lengths already say, e.g.
+        /// "The size of input.dim1: dim 1 of input (input.Length = inputDim0 × inputDim1). Optional: …".
+        /// </summary>
+        private static string DimDoc(ClientSpec client, SymbolSpec symbol)
+        {
+            long encoded = -1 - client.Symbols.ToList().IndexOf(symbol);
+            string DimText(long dim) => dim >= 0 ? Number(dim)
+                : client.Symbols[-1 - (int)dim] is var s && s.Parameter is { } p ? p.TrimStart('@') : Xml(s.Name);
+            var uses = client.Inputs.Concat(client.Outputs)
+                .SelectMany(t => t.Dims.Select((d, k) => (t, d, k)))
+                .Where(x => x.d == encoded)
+                .Select(x => $"dim {x.k} of <c>{Xml(x.t.Name)}</c>");
+            var lengths = client.Inputs.Where(t => t.Dims.Contains(encoded))
+                .Select(t => $"<c>{t.Identifier.TrimStart('@')}.Length</c> = {string.Join(" × ", t.Dims.Select(DimText))}");
+            string doc = $"The size of <c>{Xml(symbol.Name)}</c>: {string.Join(", ", uses)}. The inputs' lengths do not determine it on their own ({string.Join("; ", lengths)}).";
+            return symbol.Optional
+                ? doc + " Optional: left out, that length and the other dims work it out; given, it is checked against them."
+                : doc;
+        }
+
+        // Bind enters the call and Exit ends it in a finally: a throw while copying in (a string, a sequence) or running
+        // cannot leave the client locked.
         private static void WriteOnnxRuntimeBody(SourceWriter w, ClientSpec client, List<SymbolSpec> symbolParameters, string runner)
         {
             string lengths = $"stackalloc int[] {{ {string.Join(", ", client.Inputs.Select(i => i.IsScalar ? "1" : i.Identifier + ".Length"))} }}";
-            string given = symbolParameters.Count == 0 ? "" :
-                $", stackalloc long[] {{ {string.Join(", ", symbolParameters.Select(s => s.Parameter))} }}";
+            string given = symbolParameters.Count == 0 ? "" : ", " + GivenSymbols(client);
             w.WriteLine($"var __binding = {runner}.Bind({lengths}{given});");
-            for (int i = 0; i < client.Inputs.Count; i++)
-                w.WriteLine(CopyIn(client.Inputs[i], i, runner));
-            w.WriteLine($"{runner}.Run(__binding);");
-            w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
+            using (w.Block("try"))
+            {
+                for (int i = 0; i < client.Inputs.Count; i++)
+                    w.WriteLine(CopyIn(client.Inputs[i], i, runner));
+                w.WriteLine($"{runner}.Run(__binding);");
+                w.WriteLine($"return new Result({string.Join(", ", client.Outputs.Select((o, i) => o.IsSequence ? $"__binding.OutputSequence<{o.ElementType.ClrType}>({i})" : o.IsString ? $"__binding.OutputStrings({i})" : $"__binding.Output<{o.ElementType.ClrType}>({i})"))});");
+            }
+            using (w.Block("finally"))
+                w.WriteLine($"{runner}.Exit();");
         }
 
         private static string CopyIn(TensorSpec input, int index, string runner) => input.IsSequence ? $"{runner}.SetSequence(__binding, {index}, {input.Identifier});" : (input.IsString, input.IsScalar) switch

@@ -47,6 +47,7 @@ public sealed partial class TypedModelGenerator
                 NullIfEmpty(Get("ClassName")),
                 NullIfEmpty(Get("Namespace")),
                 outputs.Length == 0 ? null : SplitNames(outputs).ToEquatableArray(),
+                SplitNames(Raw("Names")).ToEquatableArray(),
                 Get("Embed") == "true",
                 Get("Backend"),
                 Get("CompiledWeightLimit"),
@@ -66,21 +67,36 @@ public sealed partial class TypedModelGenerator
             string path = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
             var pathLocation = LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault()?.Expression) ?? LocationInfo.From(syntax);
 
-            EquatableArray<OutputRequest>? outputs = null;
+            EquatableArray<OutputRequest>? outputs = null, names = null;
             int? backend = null;
             foreach (var named in attribute.NamedArguments)
             {
                 if (named.Key == "Backend" && named.Value.Value is int value)
                     backend = value;
-                if (named.Key != "Outputs" || named.Value.IsNull)
+                if (named.Key is not ("Outputs" or "Names") || named.Value.IsNull)
                     continue;
-                var elements = OutputElements(syntax);
-                outputs = named.Value.Values
+                var elements = ArrayElements(syntax, named.Key);
+                var requests = named.Value.Values
                     .Select((value, i) => new OutputRequest(value.Value as string ?? "", LocationInfo.From(i < elements.Count ? elements[i] : (SyntaxNode?)syntax)))
                     .ToEquatableArray();
+                if (named.Key == "Outputs")
+                    outputs = requests;
+                else
+                    names = requests;
             }
 
             var containing = new List<ContainingType>();
+            for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
+                containing.Insert(0, new ContainingType(Keyword(parent), parent.Identifier.ValueText));
+
+            var ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
+            var classSpec = new ClassSpec(ns, symbol.Name, containing.ToEquatableArray(), Declared: true);
+            return new AttributeSpec(classSpec, NormalizePath(path), pathLocation, outputs, names, backend, InvalidTarget(symbol, declaration));
+        }
+
+        /// <summary>Why a class marked <c>[TypedModel]</c> cannot carry a client; null when it can. The analyzer reports it (TM0007).</summary>
+        internal static string? InvalidTarget(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration)
+        {
             string? invalid = symbol.IsGenericType ? "a generic class cannot carry a model client"
                 : symbol.IsStatic ? "a static class cannot hold a client's instance members"
                 : symbol.IsRecord ? "a record cannot carry a model client; use a class" : null;
@@ -89,26 +105,19 @@ public sealed partial class TypedModelGenerator
             {
                 if (!IsPartial(parent) || parent.TypeParameterList is not null)
                     invalid ??= $"its containing type '{parent.Identifier.ValueText}' must be a non-generic partial type";
-                containing.Insert(0, new ContainingType(Keyword(parent), parent.Identifier.ValueText));
             }
-
-            var ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
-            var classSpec = new ClassSpec(ns, symbol.Name, containing.ToEquatableArray(), Declared: true);
-            var diagnostic = invalid is null ? null
-                : DiagnosticInfo.Create(DiagnosticDescriptors.InvalidTargetClassError, LocationInfo.From(declaration.Identifier.GetLocation()), symbol.Name, invalid);
-            return new AttributeSpec(classSpec, NormalizePath(path), pathLocation, outputs, backend, diagnostic);
+            return invalid;
         }
 
         /// <summary>
-        /// The client an item generates on its own, named after the file unless its metadata says otherwise; none when a
-        /// <c>[TypedModel]</c> class claims the item (<paramref name="claimedPaths"/>). File errors are reported here either way.
+        /// The client an item generates, named after the file unless its metadata says otherwise. A <c>[TypedModel]</c>
+        /// class on the same model leaves it in place, unless that class has the same full name (<paramref name="declaredClasses"/>,
+        /// by hint name): then the declared class is the item's. File errors are reported here either way.
         /// </summary>
-        public static Result<ClientSpec> ClientFromItem(ItemSpec item, EquatableArray<string> claimedPaths, string? rootNamespace)
+        public static Result<ClientSpec> ClientFromItem(ItemSpec item, EquatableArray<string> declaredClasses, string? rootNamespace, CancellationToken cancellationToken = default)
         {
             if (item.Error is { } error)
                 return new(null, EquatableArray.Create(FileError(item, error)));
-            if (claimedPaths.Any(p => string.Equals(p, NormalizePath(item.ModelPath), StringComparison.OrdinalIgnoreCase)))
-                return new(null, EquatableArray<DiagnosticInfo>.Empty);
 
             if (item.ClassName is { } className && !IsIdentifier(className))
                 return new(null, EquatableArray.Create(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNameMetadataError, item.Location, "ClassName", className, "class name")));
@@ -117,28 +126,33 @@ public sealed partial class TypedModelGenerator
 
             string name = item.ClassName ?? Identifiers.Pascal(FileStem(item.ModelPath), "Onnx") + "Model";
             var classSpec = new ClassSpec(item.Namespace ?? NullIfEmpty(rootNamespace ?? ""), name, EquatableArray<ContainingType>.Empty, Declared: false);
-            var requested = item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : (EquatableArray<OutputRequest>?)null;
-            return Build(item, item.Signature!, classSpec, requested, null, item.Location);
+            if (declaredClasses.Any(c => string.Equals(c, classSpec.HintName, StringComparison.OrdinalIgnoreCase)))
+                return new(null, EquatableArray<DiagnosticInfo>.Empty);
+            return Build(item, item.Signature!, classSpec, ItemRequests(item.Outputs, item), null, ItemRequests(item.Names, item) ?? default, item.Location, cancellationToken);
         }
 
         /// <summary>The client a <c>[TypedModel]</c> class gets from the item its path names.</summary>
-        public static Result<ClientSpec> ClientFromAttribute(AttributeSpec attribute, EquatableArray<ItemSpec> items)
+        public static Result<ClientSpec> ClientFromAttribute(AttributeSpec attribute, EquatableArray<ItemSpec> items, CancellationToken cancellationToken = default)
         {
-            if (attribute.Invalid is { } invalid)
-                return new(null, EquatableArray.Create(invalid));
+            if (attribute.Invalid is not null)
+                return new(null, EquatableArray<DiagnosticInfo>.Empty); // the analyzer reports TM0007
             var item = items.FirstOrDefault(i => string.Equals(NormalizePath(i.ModelPath), attribute.ModelPath, StringComparison.OrdinalIgnoreCase));
             if (item is null)
                 return new(null, EquatableArray.Create(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownModelItemError, attribute.PathLocation, attribute.ModelPath)));
             if (item.Signature is not { } signature)
                 return new(null, EquatableArray<DiagnosticInfo>.Empty); // the item reports its own file error
 
-            var requested = attribute.Outputs
-                ?? (item.Outputs is { } names ? names.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray() : null);
-            return Build(item, signature, attribute.Class, requested, attribute.Backend, attribute.PathLocation);
+            return Build(item, signature, attribute.Class, attribute.Outputs ?? ItemRequests(item.Outputs, item), attribute.Backend,
+                attribute.Names ?? ItemRequests(item.Names, item) ?? default, attribute.PathLocation, cancellationToken);
         }
 
+        // An item's names, located at the item's line (metadata has no finer location).
+        private static EquatableArray<OutputRequest>? ItemRequests(EquatableArray<string>? names, ItemSpec item) =>
+            names?.Select(n => new OutputRequest(n, item.Location)).ToEquatableArray();
+
         private static Result<ClientSpec> Build(ItemSpec item, ModelSignature signature, ClassSpec classSpec,
-            EquatableArray<OutputRequest>? requested, int? attributeBackend, LocationInfo? location)
+            EquatableArray<OutputRequest>? requested, int? attributeBackend, EquatableArray<OutputRequest> names, LocationInfo? location,
+            CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
             string model = item.ModelPath;
@@ -155,15 +169,15 @@ public sealed partial class TypedModelGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileInvalidError, location, model, "its graph declares no output"));
 
             var outputs = new List<TensorSignature>();
-            if (requested is { } names)
+            if (requested is { } selected)
             {
-                if (names.Count == 0)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoOutputSelectedError, location, model, string.Join(", ", signature.Outputs.Select(o => o.Name))));
-                foreach (var request in names)
+                if (selected.Count == 0)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoOutputSelectedError, location, model, Quoted(signature.Outputs)));
+                foreach (var request in selected)
                 {
                     var output = signature.Outputs.FirstOrDefault(o => o.Name == request.Name);
                     if (output is null)
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownOutputError, request.Location, model, request.Name, string.Join(", ", signature.Outputs.Select(o => o.Name))));
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownOutputError, request.Location, model, request.Name, Quoted(signature.Outputs)));
                     else if (Unsupported(output) is { } reason)
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTensorError, request.Location, "Output", output.Name, model, reason));
                     else if (!outputs.Contains(output))
@@ -186,6 +200,7 @@ public sealed partial class TypedModelGenerator
                 }
             }
 
+            var chosen = ChosenNames(names, signature, model, diagnostics);
             if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
                 return new(null, diagnostics.ToEquatableArray());
 
@@ -218,34 +233,54 @@ public sealed partial class TypedModelGenerator
             }
 
             // Members of the class, of Result, and Predict's parameters each get names unique within their scope;
-            // names the generated code itself uses are taken first, so a tensor never shadows them.
+            // names the generated code itself uses are taken first, so a tensor never shadows them. A tensor's name is
+            // its Names entry or its ONNX name made an identifier; one that collides with another's is told (TM0015).
             var members = new HashSet<string>(StringComparer.Ordinal)
-                { classSpec.Name, "ModelPath", "Descriptor", "Predict", "PredictCompiled", "Dispose", "ExecutionProvider", "Backend", "Result", "_runner", "_compiled" };
+                { classSpec.Name, "ModelPath", "ResourceName", "Descriptor", "Predict", "PredictCompiled", "PredictOnnxRuntime", "DefaultSource",
+                  "Dispose", "ExecutionProvider", "Backend", "CreatePool", "Result", "_runner", "_compiled" };
             members.UnionWith(ObjectMembers);
             var properties = new HashSet<string>(StringComparer.Ordinal) { "Result", "Deconstruct" };
             properties.UnionWith(ObjectMembers);
             var parameters = new HashSet<string>(StringComparer.Ordinal);
+            var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+
+            string Name(TensorSignature tensor, bool input, HashSet<string> scope)
+            {
+                string wanted = chosen.TryGetValue(tensor.Name, out var given)
+                    ? (input ? Identifiers.Escape(char.ToLowerInvariant(given[0]) + given.Substring(1)) : char.ToUpperInvariant(given[0]) + given.Substring(1))
+                    : input ? Identifiers.Camel(tensor.Name, "input") : Identifiers.Pascal(tensor.Name, "Output");
+                string unique = Identifiers.Unique(wanted, scope);
+                string key = (input ? "p:" : "m:") + wanted.TrimStart('@');
+                if (unique != wanted)
+                {
+                    string other = owners.TryGetValue(key, out var owner) ? $"'{owner}' already has it" : "the generated client uses it itself";
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameCollisionInfo, location,
+                        tensor.Name, model, wanted.TrimStart('@'), other, unique.TrimStart('@')));
+                }
+                owners[key] = tensor.Name;
+                return unique;
+            }
 
             var inputSpecs = signature.Inputs
-                .Select(i => new TensorSpec(i.Name, Identifiers.Unique(Identifiers.Camel(i.Name, "input"), parameters), ElementType(i.ElementType)!, Dims(i), ShapeText(i), i.DocString, i.Kind == ValueKind.Sequence))
+                .Select(i => new TensorSpec(i.Name, Name(i, input: true, parameters), ElementType(i.ElementType)!, Dims(i), ShapeText(i), i.DocString, i.Kind == ValueKind.Sequence))
                 .ToEquatableArray();
             var outputSpecs = outputs
-                .Select(o => new TensorSpec(o.Name, Identifiers.Unique(Identifiers.Pascal(o.Name, "Output"), properties), ElementType(o.ElementType)!, Dims(o), ShapeText(o), o.DocString, o.Kind == ValueKind.Sequence))
+                .Select(o => new TensorSpec(o.Name, Name(o, input: false, properties), ElementType(o.ElementType)!, Dims(o), ShapeText(o), o.DocString, o.Kind == ValueKind.Sequence))
                 .ToEquatableArray();
 
-            var inferable = Inferable(inputSpecs, symbols.Count);
-            var symbolSpecs = symbols
-                .Select((s, i) => new SymbolSpec(s, inferable[i] || !inputSpecs.Any(t => t.Dims.Contains(-1 - i)) ? null : Identifiers.Unique(Identifiers.Camel(s, "dim"), parameters)))
-                .ToEquatableArray();
+            var symbolSpecs = Symbols(symbols, inputSpecs, parameters);
 
+            // A fixed dim is a constant named after its tensor's property or parameter: HiddenDim1, NumberDim1.
             var constants = new List<DimConstant>();
             foreach (var tensor in inputSpecs.Concat(outputSpecs))
             {
+                string prefix = tensor.Identifier.TrimStart('@');
+                prefix = char.ToUpperInvariant(prefix[0]) + prefix.Substring(1);
                 for (int d = 0; d < tensor.Dims.Count; d++)
                 {
                     if (tensor.Dims[d] >= 0)
                     {
-                        string name = Identifiers.Unique(Identifiers.Pascal(tensor.Name, "Tensor") + "Dim" + d.ToString(System.Globalization.CultureInfo.InvariantCulture), members);
+                        string name = Identifiers.Unique(prefix + "Dim" + d.ToString(System.Globalization.CultureInfo.InvariantCulture), members);
                         constants.Add(new DimConstant(name, tensor.Dims[d], d, tensor.Name, tensor.ElementType.OnnxName + " " + tensor.ShapeText));
                     }
                 }
@@ -264,7 +299,7 @@ public sealed partial class TypedModelGenerator
 
             // Compiled or Auto: the graph decides. Every reason is an error when compiling was asked for, one
             // information when Auto falls back to ONNX Runtime.
-            var (plan, reasons) = Planner.Plan(signature, symbolSpecs, inputSpecs, outputSpecs);
+            var (plan, reasons) = Planner.Plan(signature, symbolSpecs, inputSpecs, outputSpecs, cancellationToken);
             if (plan is not null && backend == Backend.Auto && plan.MultiplyAddsPerRow > AutoMultiplyAddsPerRow)
             {
                 reasons.Add($"its matrix products take {plan.MultiplyAddsPerRow.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} multiply-adds per row, more than the {AutoMultiplyAddsPerRow} up to which " +
@@ -278,7 +313,7 @@ public sealed partial class TypedModelGenerator
                 diagnostics.AddRange(reasons.Select(r => DiagnosticInfo.Create(DiagnosticDescriptors.NotCompilableError, location, model, r)));
                 return new(null, diagnostics.ToEquatableArray());
             }
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompiledFallbackInfo, location, model, string.Join("; ", reasons)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CompiledFallbackWarning, location, model, string.Join("; ", reasons)));
             return new(client, diagnostics.ToEquatableArray(), location);
         }
 
@@ -348,26 +383,54 @@ public sealed partial class TypedModelGenerator
             }
         }
 
-        /// <summary>Which symbols the runtime can infer from the inputs' lengths (the same passes as its <c>Bind</c>).</summary>
-        private static bool[] Inferable(EquatableArray<TensorSpec> inputs, int symbolCount)
+        /// <summary>
+        /// The symbolic dims and which of them <c>Predict</c> takes as parameters, decided by the runtime's own rule
+        /// (<see cref="SymbolInference.Roles"/>).
+        /// </summary>
+        private static EquatableArray<SymbolSpec> Symbols(List<string> symbols, EquatableArray<TensorSpec> inputs, HashSet<string> parameters)
         {
-            var known = new bool[symbolCount];
-            for (bool progressed = true; progressed;)
-            {
-                progressed = false;
-                foreach (var input in inputs)
-                {
-                    // A fixed dim of 0 makes the input empty whatever its symbol is: its length says nothing.
-                    var unknown = input.Dims.Where(d => d < 0 && !known[-1 - (int)d]).ToList();
-                    if (unknown.Count == 1 && !input.Dims.Contains(0))
-                    {
-                        known[-1 - (int)unknown[0]] = true;
-                        progressed = true;
-                    }
-                }
-            }
-            return known;
+            var roles = SymbolInference.Roles(inputs.Select(i => i.IsSequence ? null : i.Dims.ToArray()).ToArray(), symbols.Count);
+            // Parameter names first, in symbol order, so that each is unique against the inputs' and each other's.
+            var names = symbols.Select((s, i) => roles[i] is SymbolRole.Given or SymbolRole.Optional
+                ? Identifiers.Unique(Identifiers.Camel(s, "dim"), parameters) : null).ToList();
+            return symbols.Select((s, i) => new SymbolSpec(s, names[i], roles[i] == SymbolRole.Optional)).ToEquatableArray();
         }
+
+        /// <summary>
+        /// The <c>Names</c> entries as ONNX name → identifier, each written <c>onnxName=Identifier</c> and split at the last
+        /// <c>=</c> (an identifier holds none), so any ONNX name can be written. Each bad entry is a TM0014.
+        /// </summary>
+        private static Dictionary<string, string> ChosenNames(EquatableArray<OutputRequest> entries, ModelSignature signature, string model, List<DiagnosticInfo> diagnostics)
+        {
+            var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
+            var byIdentifier = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var tensors = signature.Inputs.Concat(signature.Outputs).ToList();
+            foreach (var entry in entries)
+            {
+                int split = entry.Name.LastIndexOf('=');
+                string onnx = split < 0 ? entry.Name : entry.Name.Substring(0, split);
+                string identifier = split < 0 ? "" : entry.Name.Substring(split + 1).Trim();
+                string? problem =
+                    split <= 0 ? "write it as onnxName=Identifier"
+                    : !IsIdentifier(identifier) ? $"'{identifier}' is not a C# identifier"
+                    : !tensors.Any(t => t.Name == onnx) ? $"the model has no input or output named '{onnx}'; its names are: {Quoted(tensors)}"
+                    : chosen.ContainsKey(onnx) ? $"'{onnx}' is named twice"
+                    // Outputs are Pascal-cased properties and inputs camel-cased parameters: one name in two cases is one name.
+                    : byIdentifier.TryGetValue(identifier, out var other) ? $"'{other}' is already named {identifier}; two tensors cannot share a name"
+                    : null;
+                if (problem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNamesEntryError, entry.Location, entry.Name, model, problem));
+                    continue;
+                }
+                chosen[onnx] = identifier;
+                byIdentifier[identifier] = onnx;
+            }
+            return chosen;
+        }
+
+        /// <summary>Tensor names quoted and listed, as diagnostics quote them: a name may hold commas.</summary>
+        private static string Quoted(IEnumerable<TensorSignature> tensors) => string.Join(", ", tensors.Select(t => "'" + t.Name + "'"));
 
         private static readonly string[] ObjectMembers = ["Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals"];
 
@@ -417,9 +480,9 @@ public sealed partial class TypedModelGenerator
         private static IEnumerable<string> SplitNames(string list) =>
             list.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries).Select(n => Uri.UnescapeDataString(n.Trim())).Where(n => n.Length > 0);
 
-        private static List<ExpressionSyntax> OutputElements(AttributeSyntax? syntax)
+        private static List<ExpressionSyntax> ArrayElements(AttributeSyntax? syntax, string name)
         {
-            var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "Outputs");
+            var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
             return argument?.Expression switch
             {
                 ArrayCreationExpressionSyntax array => array.Initializer?.Expressions.ToList() ?? new(),

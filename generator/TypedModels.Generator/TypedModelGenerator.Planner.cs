@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using TypedModels.Generator.Models;
 
 namespace TypedModels.Generator;
@@ -49,8 +50,9 @@ public sealed partial class TypedModelGenerator
         private sealed class Unsupported(string message) : Exception(message);
 
         /// <summary>The plan of <paramref name="signature"/>'s graph for a client with these inputs and outputs, or the reasons there is none.</summary>
+        /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked per initializer and per node).</exception>
         public static (ComputePlan? Plan, List<string> Reasons) Plan(ModelSignature signature, EquatableArray<SymbolSpec> symbols,
-            EquatableArray<TensorSpec> inputs, EquatableArray<TensorSpec> outputs)
+            EquatableArray<TensorSpec> inputs, EquatableArray<TensorSpec> outputs, CancellationToken cancellationToken = default)
         {
             var graph = signature.Graph;
             if (graph is null)
@@ -63,14 +65,19 @@ public sealed partial class TypedModelGenerator
                 return (null, [opset == 0 ? "it imports no ai.onnx opset" : $"it imports ai.onnx opset {opset}; the compiled backend starts at opset 7 (numpy broadcasting)"]);
             }
             var planner = new Planner(opset, symbols);
-            var plan = planner.Build(graph, inputs, outputs);
+            var plan = planner.Build(graph, inputs, outputs, cancellationToken);
             return (planner._reasons.Count == 0 ? plan : null, planner._reasons);
         }
 
-        private ComputePlan Build(ModelGraph graph, EquatableArray<TensorSpec> inputs, EquatableArray<TensorSpec> outputs)
+        private ComputePlan Build(ModelGraph graph, EquatableArray<TensorSpec> inputs, EquatableArray<TensorSpec> outputs, CancellationToken cancellationToken)
         {
+            // A megabyte of weights is decoded here and a graph may have thousands of nodes: an edit that supersedes
+            // this run stops it between any two.
             foreach (var initializer in graph.Initializers)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
                 _values[initializer.Name] = FromConstant(initializer);
+            }
             for (int i = 0; i < inputs.Count; i++)
             {
                 var input = inputs[i];
@@ -100,6 +107,7 @@ public sealed partial class TypedModelGenerator
             var failed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var node in graph.Nodes.Where(needed.Contains))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 // A node fed by one that failed is not judged on shapes nobody could infer.
                 if (node.Inputs.Any(failed.Contains))
                 {

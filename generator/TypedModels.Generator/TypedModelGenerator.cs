@@ -18,7 +18,8 @@ public sealed partial class TypedModelGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var rootNamespace = context.AnalyzerConfigOptionsProvider
-            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var ns) ? ns : null);
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var ns) ? ns : null)
+            .WithTrackingName(TrackingNames.RootNamespace);
 
         var items = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
@@ -33,29 +34,32 @@ public sealed partial class TypedModelGenerator : IIncrementalGenerator
                 static (syntaxContext, cancellationToken) => Parser.ReadAttribute(syntaxContext, cancellationToken))
             .WithTrackingName(TrackingNames.Attributes);
 
-        var claimedPaths = attributes
-            .Select(static (attribute, _) => attribute.ModelPath)
+        // An item keeps its class beside a [TypedModel] class on the same model, unless the two have one name.
+        var declaredClasses = attributes
+            .Select(static (attribute, _) => attribute.Class.HintName)
             .Collect()
-            .Select(static (paths, _) => paths.ToEquatableArray());
+            .Select(static (paths, _) => paths.ToEquatableArray())
+            .WithTrackingName(TrackingNames.DeclaredClasses);
 
         var itemClients = items
-            .Combine(claimedPaths)
+            .Combine(declaredClasses)
             .Combine(rootNamespace)
-            .Select(static (x, _) => Parser.ClientFromItem(x.Left.Left, x.Left.Right, x.Right))
+            .Select(static (x, cancellationToken) => Parser.ClientFromItem(x.Left.Left, x.Left.Right, x.Right, cancellationToken))
             .WithTrackingName(TrackingNames.ItemClients);
 
         var attributeClients = attributes
-            .Combine(items.Collect().Select(static (all, _) => all.ToEquatableArray()))
-            .Select(static (x, _) => Parser.ClientFromAttribute(x.Left, x.Right))
+            .Combine(items.Collect().Select(static (all, _) => all.ToEquatableArray()).WithTrackingName(TrackingNames.AllItems))
+            .Select(static (x, cancellationToken) => Parser.ClientFromAttribute(x.Left, x.Right, cancellationToken))
             .WithTrackingName(TrackingNames.AttributeClients);
 
         // Two models that would generate one class (two files named model.onnx, say) are refused by a diagnostic.
         var duplicates = itemClients.Collect()
             .Combine(attributeClients.Collect())
-            .Select(static (all, _) => Parser.DuplicateClasses(all.Left.Concat(all.Right)));
+            .Select(static (all, _) => Parser.DuplicateClasses(all.Left.Concat(all.Right)))
+            .WithTrackingName(TrackingNames.Duplicates);
 
-        Register(context, itemClients.Combine(duplicates).Select(static (x, _) => Parser.RefuseDuplicate(x.Left, x.Right)));
-        Register(context, attributeClients.Combine(duplicates).Select(static (x, _) => Parser.RefuseDuplicate(x.Left, x.Right)));
+        Register(context, itemClients.Combine(duplicates).Select(static (x, _) => Parser.RefuseDuplicate(x.Left, x.Right)).WithTrackingName(TrackingNames.Results));
+        Register(context, attributeClients.Combine(duplicates).Select(static (x, _) => Parser.RefuseDuplicate(x.Left, x.Right)).WithTrackingName(TrackingNames.Results));
     }
 
     // Source and diagnostics go down separate outputs: a diagnostic that moves (a line added above an attribute)
@@ -72,7 +76,8 @@ public sealed partial class TypedModelGenerator : IIncrementalGenerator
 
         var diagnostics = results
             .Select(static (result, _) => result.Diagnostics)
-            .Where(static diagnostics => diagnostics.Count > 0);
+            .Where(static diagnostics => diagnostics.Count > 0)
+            .WithTrackingName(TrackingNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (spc, diagnostics) =>
         {
             foreach (var diagnostic in diagnostics)

@@ -49,14 +49,21 @@ public sealed class ModelDescriptor
 /// </summary>
 public sealed class TensorDescriptor
 {
-    /// <summary>Describes a tensor, or a sequence of tensors when <paramref name="isSequence"/> (its dims are then empty).</summary>
-    public TensorDescriptor(string name, TensorElementType elementType, long[] dims, bool isSequence = false)
+    /// <summary>
+    /// Describes a tensor, or a sequence of tensors when <paramref name="isSequence"/> (its dims are then empty);
+    /// <paramref name="parameter"/> is the generated <c>Predict</c>'s parameter for an input (its name by default).
+    /// </summary>
+    public TensorDescriptor(string name, TensorElementType elementType, long[] dims, bool isSequence = false, string? parameter = null)
     {
         Name = name;
         ElementType = elementType;
         Dims = dims;
         IsSequence = isSequence;
+        Parameter = parameter ?? name;
     }
+
+    /// <summary>The C# parameter that carries an input (what <see cref="System.ArgumentException.ParamName"/> names).</summary>
+    public string Parameter { get; }
 
     /// <summary>True for a sequence of tensors rather than a tensor.</summary>
     public bool IsSequence { get; }

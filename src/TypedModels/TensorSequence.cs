@@ -50,6 +50,20 @@ public readonly struct TensorSequence<T> where T : unmanaged
     /// <summary>How many tensors the sequence holds.</summary>
     public int Count => _values?.Length ?? 0;
 
-    /// <summary>Tensor <paramref name="index"/>.</summary>
-    public TensorView<T> this[int index] => new(MemoryMarshal.Cast<byte, T>(_values![index]), _shapes![index]);
+    /// <summary>Tensor <paramref name="index"/>, a view that indexes like any other (<c>sequence[0][i, j]</c>, <see cref="TensorView{T}.RowView"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not that of a tensor of the sequence.</exception>
+    public TensorView<T> this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)Count)
+                ThrowIndex(index, Count);
+            return new(MemoryMarshal.Cast<byte, T>(_values![index]), _shapes![index]);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowIndex(int index, int count) =>
+        throw new ArgumentOutOfRangeException(nameof(index),
+            $"tensor {index} is out of range for a sequence of {count} {(count == 1 ? "tensor" : "tensors")}");
 }

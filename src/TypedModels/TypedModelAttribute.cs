@@ -17,6 +17,14 @@ public sealed class TypedModelAttribute(string path) : Attribute
     public string[]? Outputs { get; set; }
 
     /// <summary>
+    /// C# names for inputs and outputs, each written <c>onnxName=Identifier</c> (split at the last <c>=</c>, so any ONNX
+    /// name can be written, commas and quotes included): <c>Names = ["onnx::Flatten_0=Features", "output=Scores"]</c>.
+    /// An output becomes a property of that name, an input a parameter of it in camel case. The item's <c>Names</c>
+    /// metadata when null.
+    /// </summary>
+    public string[]? Names { get; set; }
+
+    /// <summary>
     /// What runs the model; the item's <c>Backend</c> metadata when not set. <see cref="ModelBackend.Compiled"/> and
     /// <see cref="ModelBackend.Auto"/> need the graph, which the build step reads only for items whose own
     /// <c>Backend</c> is <c>Compiled</c> or <c>Auto</c>.

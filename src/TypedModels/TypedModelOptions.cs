@@ -52,4 +52,26 @@ public sealed record TypedModelOptions
 
     /// <summary>The largest tensor, in elements, a call may ask for; larger inputs or implied outputs are refused before running.</summary>
     public long MaxElementsPerTensor { get; init; } = 1L << 28;
+
+    /// <summary>
+    /// The least severe of ONNX Runtime's own log lines to keep; warnings and up by default. Lines below it are
+    /// dropped. Lines at or above it that ONNX Runtime logs while a load fails go into the
+    /// <see cref="TypedModelException"/> (<see cref="TypedModelException.OnnxRuntimeLog"/>, and its message where they
+    /// add to ONNX Runtime's exception), not to stderr; a failing call's error line is dropped, since ONNX Runtime's
+    /// exception, inside ours, says the same; those of a load that succeeds, and warnings of a run, are
+    /// written to <see cref="System.Console.Error"/> (<c>[W:onnxruntime:ModelName, file:line] message</c>). The CUDA
+    /// probe of <see cref="ExecutionProviderPreference.Auto"/> logs nothing: <see cref="ExecutionProviderInfo.Reason"/>
+    /// says why CUDA was not used; nor does a run the client repeats itself (an output shape that depends on the
+    /// values, learned again).
+    /// </summary>
+    /// <remarks>
+    /// ONNX Runtime has one environment, and one logger, per process: TypedModels creates it before its first
+    /// session, with this routing. Each session filters its own lines (its load and its runs) with its own level, so
+    /// clients with different levels coexist; lines ONNX Runtime logs outside any session (loading a provider library,
+    /// say) pass the lowest level any session in the process has asked for, and during a load, that load's level.
+    /// If the application created the environment itself before the first TypedModels session
+    /// (<c>OrtEnv.CreateInstanceWithOptions</c>, or any use of <c>OrtEnv.Instance()</c>), its logger is left as it is
+    /// and each session logs at the stricter of this level and the environment's. Nothing is allocated per call.
+    /// </remarks>
+    public OrtLoggingLevel LogLevel { get; init; } = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
 }

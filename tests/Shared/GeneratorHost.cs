@@ -21,7 +21,7 @@ internal static class GeneratorHost
 
     /// <summary>A signature file as the build step hands it to the compiler: text plus the item's metadata.</summary>
     public static ModelItem Item(string text, string modelPath = "models/number.onnx", string? outputs = null,
-        string? className = null, string? ns = null, int line = 7, string backend = "", string weightLimit = "") => new(
+        string? className = null, string? ns = null, int line = 7, string backend = "", string weightLimit = "", string? names = null) => new(
             new InMemoryText($"/src/App/obj/typedmodels/{Path.ChangeExtension(modelPath, null)}.signature.txt", text),
             new Dictionary<string, string>
             {
@@ -33,6 +33,7 @@ internal static class GeneratorHost
                 ["TypedModels_Backend"] = backend,
                 ["TypedModels_CompiledWeightLimit"] = weightLimit,
                 ["TypedModels_Outputs"] = outputs is null ? "" : string.Join(",", outputs.Split(';').Select(Uri.EscapeDataString)),
+                ["TypedModels_Names"] = names is null ? "" : string.Join(",", names.Split(';').Select(Uri.EscapeDataString)),
                 ["TypedModels_ItemFile"] = Uri.EscapeDataString(ProjectFile),
                 ["TypedModels_ItemLine"] = line.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["TypedModels_ItemColumn"] = "25",

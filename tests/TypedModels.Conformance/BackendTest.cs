@@ -21,14 +21,20 @@ internal sealed record BackendTest(string Name, string Model, string SignatureTe
     public bool AllTensors => Signature is { } s && s.Inputs.Concat(s.Outputs).All(t => t.IsTensor);
 
     /// <summary>Every test under <c>node/</c> and <c>simple/</c>, in name order, with its signature read as a build reads it.</summary>
-    public static IReadOnlyList<BackendTest> Discover()
+    public static IReadOnlyList<BackendTest> Discover() => Discover(SuiteRoot);
+
+    /// <summary>As <see cref="Discover()"/>, from <paramref name="root"/>; a missing suite says where it comes from.</summary>
+    public static IReadOnlyList<BackendTest> Discover(string root)
     {
-        if (!Directory.Exists(SuiteRoot))
-            throw new DirectoryNotFoundException($"ONNX's backend tests are expected at {SuiteRoot} (../shared/onnx-backend-tests from the repository).");
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException(
+                $"ONNX's backend tests are expected at {root} (../shared/onnx-backend-tests from the repository): copy " +
+                "onnx/backend/test/data/node and onnx/backend/test/data/simple from ONNX's repository (github.com/onnx/onnx, commit 6be0677) " +
+                "into node/ and simple/ there, or run the other test projects alone.");
         var tests = new List<BackendTest>();
         foreach (string group in new[] { "node", "simple" })
         {
-            foreach (string folder in Directory.GetDirectories(Path.Combine(SuiteRoot, group)).OrderBy(f => f, StringComparer.Ordinal))
+            foreach (string folder in Directory.GetDirectories(Path.Combine(root, group)).OrderBy(f => f, StringComparer.Ordinal))
             {
                 string model = Path.Combine(folder, "model.onnx");
                 if (!File.Exists(model))

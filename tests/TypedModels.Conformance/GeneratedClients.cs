@@ -14,7 +14,7 @@ namespace TypedModels.Conformance;
 /// generated code, and, when it compiled, the harness that calls its client.</summary>
 internal sealed record ClientBuild(IReadOnlyList<Diagnostic> GeneratorDiagnostics, IReadOnlyList<Diagnostic> CompilerProblems, Harness? Harness)
 {
-    public IEnumerable<string> DiagnosticIds => GeneratorDiagnostics.Select(d => d.Id).Distinct();
+    public IEnumerable<string> DiagnosticIds => GeneratorDiagnostics.Where(d => d.Severity > DiagnosticSeverity.Info).Select(d => d.Id).Distinct();
 }
 
 /// <summary>Opens a generated client on a model file and calls its <c>Predict</c>, as user code would.</summary>

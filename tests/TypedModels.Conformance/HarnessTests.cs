@@ -8,6 +8,13 @@ namespace TypedModels.Conformance;
 public sealed class HarnessTests
 {
     [Fact]
+    public void A_missing_suite_says_where_its_data_comes_from()
+    {
+        var error = Assert.Throws<System.IO.DirectoryNotFoundException>(() => BackendTest.Discover("/nonexistent/onnx-backend-tests"));
+        Assert.Contains("onnx/backend/test/data/node and onnx/backend/test/data/simple from ONNX's repository (github.com/onnx/onnx, commit 6be0677)", error.Message);
+    }
+
+    [Fact]
     public void Values_are_read_from_every_field_ONNX_stores_them_in()
     {
         // float16 and the narrow integers travel as int32_data, uint32 as uint64_data, strings as UTF-8 bytes.

@@ -45,7 +45,7 @@ public sealed class BuildStepTests : IDisposable
         var misspelled = Build();
         Assert.NotEqual(0, misspelled.ExitCode);
         // The item is on line 7 of App.csproj; its Include value starts at column 26 (both 1-based, as MSBuild prints them).
-        Assert.Contains("App.csproj(7,26): error TM0001: Model 'models/number.onnx' has no output named 'predictionz'; its outputs are: hidden, predictions", misspelled.Output);
+        Assert.Contains("App.csproj(7,26): error TM0001: Model 'models/number.onnx' has no output named 'predictionz'; its outputs are: 'hidden', 'predictions'", misspelled.Output);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 extern alias buildstep;
 
+using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using static TypedModels.Generator.Tests.TestHelpers;
@@ -49,9 +50,9 @@ public class GeneratorTests
 
         Assert.Empty(run.Diagnostics);
         AssertCompiles(output);
-        // The claimed item generates no NumberModel of its own.
-        var source = Assert.Single(run.GeneratedTrees);
-        Assert.EndsWith("App.Scoring.Scorer.g.cs", source.FilePath);
+        // The item keeps its NumberModel: a class of another name beside it takes nothing away.
+        Assert.Equal(["App.NumberModel.g.cs", "App.Scoring.Scorer.g.cs"], run.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Order());
+        var source = Assert.Single(run.GeneratedTrees, t => t.FilePath.EndsWith("App.Scoring.Scorer.g.cs"));
         Snapshot.Verify(source.ToString(), "SeedModel.Attribute");
     }
 
@@ -95,7 +96,7 @@ public class GeneratorTests
         var diagnostic = Assert.Single(run.Diagnostics);
         Assert.Equal("TM0001", diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.Equal("Model 'models/number.onnx' has no output named 'predictionz'; its outputs are: hidden, predictions", diagnostic.GetMessage());
+        Assert.Equal("Model 'models/number.onnx' has no output named 'predictionz'; its outputs are: 'hidden', 'predictions'", diagnostic.GetMessage());
         var span = diagnostic.Location.GetLineSpan();
         Assert.Equal(ProjectFile, span.Path);
         Assert.Equal(11, span.StartLinePosition.Line);
@@ -204,8 +205,14 @@ public class GeneratorTests
             """;
         var (run, _) = Generate(Compilation(source), Item(SeedSignature));
 
-        var diagnostic = Run(run, "TM0007");
+        // The analyzer reports it, on the class name; the generator skips the class and says nothing.
+        var diagnostic = Assert.Single(Analyze(Compilation(source)));
+        Assert.Equal("TM0007", diagnostic.Id);
         Assert.Equal("[TypedModel] cannot generate into 'Scorer': the class must be declared partial", diagnostic.GetMessage());
+        Assert.Equal("Scorer", diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
+        Assert.EndsWith("#tm0007", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Empty(run.Diagnostics);
+        Assert.DoesNotContain(run.GeneratedTrees, t => t.FilePath.EndsWith("Scorer.g.cs"));
     }
 
     [Theory]
@@ -219,8 +226,15 @@ public class GeneratorTests
             (declaration.Contains("Outer") ? declaration : "[TypedModel(\"models/number.onnx\")]\n" + declaration);
         var (run, _) = Generate(Compilation(source), Item(SeedSignature));
 
-        Assert.Equal($"[TypedModel] cannot generate into 'Scorer': {reason}", Run(run, "TM0007").GetMessage());
-        Assert.Empty(run.GeneratedTrees);
+        Assert.Equal($"[TypedModel] cannot generate into 'Scorer': {reason}", Assert.Single(Analyze(Compilation(source)), d => d.Id == "TM0007").GetMessage());
+        Assert.DoesNotContain(run.GeneratedTrees, t => t.FilePath.EndsWith("Scorer.g.cs"));
+    }
+
+    [Fact]
+    public void TM0007_is_not_reported_for_a_valid_class()
+    {
+        const string source = "using TypedModels;\nnamespace App;\npublic partial class Outer { [TypedModel(\"models/number.onnx\")] public partial class Scorer; }";
+        Assert.Empty(Analyze(Compilation(source)));
     }
 
     [Fact]
@@ -286,7 +300,10 @@ public class GeneratorTests
             "output\t53\tTensor\tfloat\t[$n]\ttensor(float)\t\n";
         var (run, output) = Generate(Compilation(), Item(text, modelPath: "odd.onnx"));
 
-        Assert.Empty(run.Diagnostics);
+        // The clash is told, not only resolved by a suffix.
+        var collision = Run(run, "TM0015");
+        Assert.Equal(DiagnosticSeverity.Info, collision.Severity);
+        Assert.Equal("'onnx::Add 3' of model 'odd.onnx' would be named OnnxAdd3, but 'onnx::Add_3' already has it; it is named OnnxAdd32. Choose a name with Names=\"…\".", collision.GetMessage());
         AssertCompiles(output);
         var result = output.GetTypeByMetadataName("App.OddModel+Result")!;
         Assert.Equal(["OnnxAdd3", "OnnxAdd32", "Output53"], result.GetMembers().OfType<IPropertySymbol>().Select(p => p.Name));
@@ -357,9 +374,9 @@ public class GeneratorTests
         var source = "namespace App; [TypedModels.TypedModel(\"models/number.onnx\", Outputs = [])] public partial class Scorer;";
         var (run, _) = Generate(Compilation(source), Item(SeedSignature));
 
-        Assert.Equal("Outputs selects no output of model 'models/number.onnx'; name at least one of: hidden, predictions, or leave Outputs out to get every output",
+        Assert.Equal("Outputs selects no output of model 'models/number.onnx'; name at least one of: 'hidden', 'predictions', or leave Outputs out to get every output",
             Run(run, "TM0010").GetMessage());
-        Assert.Empty(run.GeneratedTrees);
+        Assert.DoesNotContain(run.GeneratedTrees, t => t.FilePath.EndsWith("Scorer.g.cs"));
     }
 
     [Fact]
@@ -382,13 +399,17 @@ public class GeneratorTests
     }
 
     [Fact]
-    public void TM0009_an_attribute_class_that_an_item_also_generates()
+    public void An_attribute_class_of_the_items_own_name_replaces_the_items_class()
     {
+        // [TypedModel] on a class named as the item's own (App.OtherModel, from other.onnx) is that item's class now:
+        // one OtherModel, on number.onnx, and no TM0009.
         var source = "namespace App; [TypedModels.TypedModel(\"models/number.onnx\")] public partial class OtherModel;";
-        var (run, _) = Generate(Compilation(source), Item(SeedSignature), Item(SeedSignature, modelPath: "other.onnx"));
+        var (run, output) = Generate(Compilation(source), Item(SeedSignature), Item(SeedSignature, modelPath: "other.onnx"));
 
-        Assert.Equal(2, run.Diagnostics.Count(d => d.Id == "TM0009"));
-        Assert.Empty(run.GeneratedTrees);
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        Assert.Equal(["App.NumberModel.g.cs", "App.OtherModel.g.cs"], run.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Order());
+        Assert.Contains("<c>models/number.onnx</c>", Assert.Single(run.GeneratedTrees, t => t.FilePath.EndsWith("OtherModel.g.cs")).ToString());
     }
 
     private static Diagnostic Run(GeneratorDriverRunResult run, string id) => Assert.Single(run.Diagnostics, d => d.Id == id);

@@ -16,7 +16,9 @@ public class ModelSnapshotTests
     {
         var (run, output) = Generate(Compilation(), Item(SignatureOf(FixtureModels.All[file]), modelPath: "models/" + file));
 
-        Assert.Empty(run.Diagnostics);
+        // names.onnx's clashes are told (TM0015, information); nothing else is reported.
+        Assert.Empty(run.Diagnostics.Where(d => d.Id != "TM0015"));
+        Assert.Equal(file == "names.onnx", run.Diagnostics.Any());
         AssertCompiles(output);
         Snapshot.Verify(Assert.Single(run.GeneratedTrees).ToString(), "Fixture." + file.Replace(".onnx", ""));
     }

@@ -35,7 +35,7 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(build.Output);
         Assert.NotEqual(0, build.ExitCode);
         // Line 8 of the project, at the Include value (1-based, as MSBuild prints them).
-        Assert.Contains($"{project}(8,26): error TM0001: Model 'number.onnx' has no output named 'predictionz'; its outputs are: hidden, predictions", build.Output);
+        Assert.Contains($"{project}(8,24): error TM0001: Model 'models/number.onnx' has no output named 'predictionz'; its outputs are: 'hidden', 'predictions'", build.Output);
     }
 
     [Fact]
@@ -80,27 +80,36 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    /// <summary>Packs TypedModels under a version of its own into a feed, and writes a console project that uses it.</summary>
+    /// <summary>
+    /// Follows the README's Install section as written: its <c>dotnet pack</c> command (into this test's feed, under a
+    /// version of its own so that NuGet's cache holds no older copy, and without rebuilding what the solution built),
+    /// its <c>nuget.config</c>, and its item group, in a console project that uses the client.
+    /// </summary>
     private string CreateConsumer(string outputs, bool compiled = false)
     {
+        string readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md"));
+        string install = readme[readme.IndexOf("## Install", StringComparison.Ordinal)..readme.IndexOf("## Use", StringComparison.Ordinal)];
+        const string Feed = "/path/to/typedmodels-feed";
         string feed = Path.Combine(_root, "feed");
         string version = "0.0.0-test." + Path.GetFileName(_root)[^12..];
         if (!Directory.Exists(feed))
         {
-            // --no-build: pack what the solution's build made, without touching the projects under test.
-            var pack = Dotnet(RepoRoot, "pack", Path.Combine("src", "TypedModels.Package"), "--no-build", "-c", Configuration,
-                "-o", feed, "-p:PackageVersion=" + version, "-nodeReuse:false");
+            string command = Regex.Match(install, @"^dotnet pack .*$", RegexOptions.Multiline).Value;
+            Assert.Equal($"dotnet pack src/TypedModels.Package -c Release -o {Feed}", command);
+            var pack = Dotnet(RepoRoot, "pack", Path.Combine("src", "TypedModels.Package"), "-c", Configuration, "-o", feed,
+                "--no-build", "-p:PackageVersion=" + version, "-nodeReuse:false");
             Assert.True(pack.ExitCode == 0, pack.Output);
-            File.Copy(SeedModelPath, Path.Combine(_root, "number.onnx"));
+            Directory.CreateDirectory(Path.Combine(_root, "models"));
+            File.Copy(SeedModelPath, Path.Combine(_root, "models", "number.onnx"));
         }
-        File.WriteAllText(Path.Combine(_root, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="typedmodels-test" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        string XmlBlock(string containing) => Regex.Matches(install, "```xml\n(.*?)```", RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value).Single(b => b.Contains(containing, StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(_root, "nuget.config"), XmlBlock("<packageSources>").Replace(Feed, feed));
+
+        string items = XmlBlock("<PackageReference Include=\"TypedModels\"").Replace("Version=\"0.1.0\"", $"Version=\"{version}\"");
+        Assert.Contains("<TypedModel Include=\"models/number.onnx\" />", items);
+        items = items.Replace("<TypedModel Include=\"models/number.onnx\" />", $"<TypedModel Include=\"models/number.onnx\" Outputs=\"{outputs}\" />" +
+            (compiled ? "\n  <TypedModel Include=\"models/number.onnx\" ClassName=\"CompiledNumberModel\" Backend=\"Compiled\" CopyToOutputDirectory=\"Never\" />" : ""));
         string project = Path.Combine(_root, "Consumer.csproj");
         File.WriteAllText(project, $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -108,11 +117,7 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
                 <OutputType>Exe</OutputType>
                 <TargetFramework>net10.0</TargetFramework>
               </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="TypedModels" Version="{version}" />
-                <TypedModel Include="number.onnx" Outputs="{outputs}" />
-            {(compiled ? "    <TypedModel Include=\"number.onnx\" ClassName=\"CompiledNumberModel\" Backend=\"Compiled\" CopyToOutputDirectory=\"Never\" />\n" : "")}  </ItemGroup>
-            </Project>
+            {items}</Project>
             """);
         File.WriteAllText(Path.Combine(_root, "Program.cs"), """
             using var model = new Consumer.NumberModel();

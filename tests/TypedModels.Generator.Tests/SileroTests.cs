@@ -36,7 +36,8 @@ public class SileroTests(ITestOutputHelper output)
             float[] state = new float[SileroV5Model.StateDim0 * 1 * SileroV5Model.StateDim2];
             for (int i = 0; i < chunks; i++)
             {
-                var (output, stateN) = model.Predict(audio.AsSpan(i * chunk, chunk), state, 16000, inputDim0: 1, inputDim1: chunk);
+                // The chunk's length works out input.dim1 once input.dim0 is given (the optional inputDim1).
+                var (output, stateN) = model.Predict(audio.AsSpan(i * chunk, chunk), state, 16000, inputDim0: 1);
                 results.Add(output.ToArray());
                 stateN.Span.CopyTo(state);
             }

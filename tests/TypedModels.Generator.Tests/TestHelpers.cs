@@ -53,6 +53,11 @@ internal static class TestHelpers
         return (driver.GetRunResult(), output);
     }
 
+    /// <summary>The diagnostics TypedModels' analyzer reports on <paramref name="compilation"/> (TM0007).</summary>
+    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation) => compilation
+        .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new TypedModelClassAnalyzer()))
+        .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+
     /// <summary>Fails with every compiler error and warning of <paramref name="compilation"/>, if it has any.</summary>
     public static void AssertCompiles(Compilation compilation)
     {

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using TypedModels.Testing;
 
 namespace TypedModels.Tests;
 
@@ -99,16 +100,11 @@ public sealed class CompiledModelTests(Xunit.Abstractions.ITestOutputHelper outp
     {
         float[] one = [101f], many = Enumerable.Range(0, 64).Select(i => (float)i).ToArray();
         float sum = 0;
-        for (int i = 0; i < 10; i++)
-            sum += _compiled.Predict(many).Predictions[0] + _compiled.Predict(one).Predictions[0];
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        long allocated = Allocations.PerLoop(warmUp: 20, calls: 10_000, i =>
         {
             var (hidden, predictions) = _compiled.Predict(i % 2 == 0 ? one : many);
             sum += predictions[0] + hidden[0];
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
 
         Assert.Equal(0, allocated);
         Assert.NotEqual(0, sum);
@@ -250,12 +246,7 @@ public sealed class CompiledLayersTests : IDisposable
     {
         float[] x = [0.5f, -1, 2, 3, 0, -2];
         float sum = 0;
-        for (int i = 0; i < 10; i++)
-            sum += _compiled.Predict(x).Scores[0];
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1_000; i++)
-            sum += _compiled.Predict(x).Scores[0];
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.PerLoop(warmUp: 10, calls: 1_000, _ => sum += _compiled.Predict(x).Scores[0]));
         Assert.NotEqual(0, sum);
     }
 

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML.OnnxRuntime;
 using TypedModels.SeedModel;
+using TypedModels.Testing;
 
 namespace TypedModels.Tests;
 
@@ -90,24 +91,9 @@ public class FixtureModelTests
     {
         using var model = new DimsModel(Cpu);
         float[] a = [1, 2, 3], b = [1, 0, 2, 0];
-        for (int i = 0; i < 10; i++)
-            model.Predict(a, b, 1);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         float sum = 0;
-        for (int i = 0; i < 1_000; i++)
-            sum += model.Predict(a, b, i).Total[0];
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.PerLoop(warmUp: 10, calls: 1_000, i => sum += model.Predict(a, b, i).Total[0]));
         Assert.True(sum > 0);
-    }
-
-    [Fact]
-    public void Inconsistent_dims_are_refused_before_running()
-    {
-        using var model = new DimsModel(Cpu);
-        var error = Assert.Throws<ArgumentException>(() => model.Predict(a: [1, 2, 3, 4, 5, 6], b: [1, 2, 3], scale: 1));
-        Assert.Contains("input 'b' has shape [batch, seq] with batch = 2", error.Message);
-        Assert.Contains("3 elements were given", error.Message);
     }
 
     [Fact]

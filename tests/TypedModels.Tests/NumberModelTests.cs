@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Microsoft.ML.OnnxRuntime;
 using TypedModels.Consumer;
+using TypedModels.Testing;
 
 namespace TypedModels.Tests;
 
@@ -68,16 +69,11 @@ public sealed class NumberModelTests : IDisposable
         float[] one = [101f];
         float[] seven = [1, 2, 3, 4, 5, 6, 7];
         float sum = 0;
-        for (int i = 0; i < 100; i++)
-            sum += _model.Predict(one).Predictions[0] + _model.Predict(seven).Predictions[6];
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        long allocated = Allocations.PerLoop(warmUp: 200, calls: 10_000, i =>
         {
             var (hidden, predictions) = _model.Predict(i % 2 == 0 ? one : seven);
             sum += predictions[0] + hidden[0];
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
 
         Assert.Equal(0, allocated);
         Assert.True(sum > 0);

@@ -42,8 +42,11 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <summary>What the XML docs say about the model.</summary>
 internal sealed record ModelDocs(string DocString, string Producer, long IrVersion, string Opsets, string GraphName, string GraphDocString);
 
-/// <summary>A symbolic dim; <paramref name="Parameter"/> is set when no input's length determines it, so the caller gives it.</summary>
-internal sealed record SymbolSpec(string Name, string? Parameter);
+/// <summary>
+/// A symbolic dim; <paramref name="Parameter"/> is set when the inputs' lengths do not determine it, so the caller gives it,
+/// and <paramref name="Optional"/> when its input's length determines it once the caller gives the other dims.
+/// </summary>
+internal sealed record SymbolSpec(string Name, string? Parameter, bool Optional = false);
 
 /// <summary>An input or output with its C# names and types.</summary>
 /// <param name="Dims">Fixed sizes (≥ 0) or symbols as <c>-1 - index</c>, as the runtime's descriptor encodes them; empty for a sequence.</param>

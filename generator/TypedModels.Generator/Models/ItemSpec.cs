@@ -11,6 +11,7 @@ internal sealed record ItemSpec(
     string? ClassName,
     string? Namespace,
     EquatableArray<string>? Outputs,
+    EquatableArray<string> Names,
     bool Embed,
     string Backend,
     string WeightLimit,
@@ -18,14 +19,18 @@ internal sealed record ItemSpec(
     ModelSignature? Signature,
     SignatureError? Error);
 
-/// <summary>A class marked <c>[TypedModel]</c>, read from its syntax and attribute; <see cref="Backend"/> is the <c>ModelBackend</c> value it sets, if any.</summary>
+/// <summary>
+/// A class marked <c>[TypedModel]</c>, read from its syntax and attribute; <see cref="Backend"/> is the <c>ModelBackend</c>
+/// value it sets, if any. <see cref="Invalid"/> says why the class cannot carry a client (the analyzer reports it as TM0007).
+/// </summary>
 internal sealed record AttributeSpec(
     ClassSpec Class,
     string ModelPath,
     LocationInfo? PathLocation,
     EquatableArray<OutputRequest>? Outputs,
+    EquatableArray<OutputRequest>? Names,
     int? Backend,
-    DiagnosticInfo? Invalid);
+    string? Invalid);
 
-/// <summary>An output asked for by name, with where it was asked for.</summary>
+/// <summary>A name the user wrote (an output to fetch, or a <c>Names</c> entry), with where it was written.</summary>
 internal sealed record OutputRequest(string Name, LocationInfo? Location);

@@ -152,6 +152,15 @@ public sealed unsafe class ShapeBinding : IDisposable
     // The slow path: outputs ONNX Runtime allocated are read, and fixed-size ones are given buffers of their own.
     private void RunAndCollect(InferenceSession session, RunOptions options)
     {
+        // IoBinding keeps the values of the last run as this run's outputs, and ONNX Runtime writes into them: a
+        // sequence would grow by the last run's tensors (SequenceInsert appends). What ONNX Runtime allocates, it
+        // allocates afresh for each run.
+        for (int i = 0; i < _outputs.Length; i++)
+        {
+            var tensor = _descriptor.Outputs[i];
+            if (tensor.IsSequence || tensor.ElementType == TensorElementType.String || (_dynamic[i] && _collectsEveryRun))
+                _binding.BindOutputToDevice(tensor.Name, OrtMemoryInfo.DefaultInstance);
+        }
         session.RunWithBinding(options, _binding);
         using var values = _binding.GetOutputValues();
         for (int i = 0; i < _outputs.Length; i++)

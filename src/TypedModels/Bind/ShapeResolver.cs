@@ -19,6 +19,11 @@ internal sealed class ShapeResolver
     // one pass in input order resolves every symbol; null when some input has more (the general passes decide then).
     private readonly (long Product, int Symbol)[]? _direct;
     private readonly bool[] _inferred;
+    private readonly bool[] _inOutputs;
+
+    // The general passes' view of the inputs (null for a sequence) and a copy of a call's lengths, for SymbolInference.
+    private readonly long[]?[] _dims;
+    private readonly int[] _lengths;
 
     public ShapeResolver(ModelDescriptor descriptor, long maxElements)
     {
@@ -26,6 +31,17 @@ internal sealed class ShapeResolver
         _maxElements = maxElements;
         _direct = Direct(descriptor);
         _inferred = new bool[descriptor.Symbols.Length];
+        _dims = Array.ConvertAll(descriptor.Inputs, input => input.IsSequence ? null : input.Dims);
+        _inOutputs = new bool[descriptor.Symbols.Length];
+        foreach (var output in descriptor.Outputs)
+        {
+            foreach (long dim in output.Dims)
+            {
+                if (dim < 0)
+                    _inOutputs[-1 - (int)dim] = true;
+            }
+        }
+        _lengths = new int[descriptor.Inputs.Length];
         foreach (var input in descriptor.Inputs)
         {
             foreach (long dim in input.Dims)
@@ -36,20 +52,44 @@ internal sealed class ShapeResolver
         }
     }
 
-    /// <summary>Fills <paramref name="symbols"/>: given ones first (in the descriptor's order), the rest inferred from <paramref name="lengths"/>.</summary>
+    /// <summary>Fills <paramref name="symbols"/>: given ones first (in the descriptor's order; null for an optional dim left out), the rest inferred from <paramref name="lengths"/>.</summary>
     /// <exception cref="ArgumentException">An input does not fit its shape, the inputs disagree on a dim, or a dim cannot be inferred.</exception>
-    public void Resolve(ReadOnlySpan<int> lengths, ReadOnlySpan<long> given, Span<long> symbols)
+    public void Resolve(ReadOnlySpan<int> lengths, ReadOnlySpan<long?> given, long[] symbols)
     {
-        symbols.Fill(-1);
+        Array.Fill(symbols, SymbolInference.Unknown);
         if (given.IsEmpty && _direct is { } direct && ResolveDirect(direct, _inferred, lengths, symbols))
             return;
         // Anything unusual (an empty input, a mismatch, given dims) takes the general passes, which also word the errors.
-        symbols.Fill(-1);
+        Array.Fill(symbols, SymbolInference.Unknown);
         GiveSymbols(given, symbols);
-        InferSymbols(lengths, symbols);
+        lengths.CopyTo(_lengths);
+        int mismatch = SymbolInference.Infer(_dims, _lengths, symbols, _maxElements);
+        if (mismatch >= 0)
+            ThrowLength(mismatch, _lengths[mismatch], symbols);
+        for (int s = 0; s < symbols.Length; s++)
+        {
+            if (!_inferred[s] || symbols[s] >= 0)
+                continue;
+            // Every input that carries it is empty through another dim, and no output has it: any value makes the same
+            // empty tensors, so it is 0. (The generator, which cannot know a dim will be 0, promised no parameter for it.)
+            if (_inOutputs[s] || !OnlyInEmptyInputs(s, symbols))
+                ThrowUnresolved(symbols);
+            symbols[s] = 0;
+        }
     }
 
-    private static bool ResolveDirect((long Product, int Symbol)[] direct, bool[] inferred, ReadOnlySpan<int> lengths, Span<long> symbols)
+    private bool OnlyInEmptyInputs(int symbol, long[] symbols)
+    {
+        foreach (var dims in _dims)
+        {
+            if (dims is not null && Array.IndexOf(dims, ModelDescriptor.Symbol(symbol)) >= 0
+                && SymbolInference.KnownProduct(dims, symbols, _maxElements, out _, out _) != 0)
+                return false;
+        }
+        return true;
+    }
+
+    private static bool ResolveDirect((long Product, int Symbol)[] direct, bool[] inferred, ReadOnlySpan<int> lengths, long[] symbols)
     {
         for (int i = 0; i < direct.Length; i++)
         {
@@ -109,14 +149,15 @@ internal sealed class ShapeResolver
         return direct;
     }
 
-    private void GiveSymbols(ReadOnlySpan<long> given, Span<long> symbols)
+    private void GiveSymbols(ReadOnlySpan<long?> given, long[] symbols)
     {
         int next = 0;
         for (int s = 0; s < symbols.Length && next < given.Length; s++)
         {
             if (_descriptor.Parameters[s] is not { } parameter)
                 continue;
-            long value = given[next++];
+            if (given[next++] is not { } value)
+                continue; // an optional dim left out: its input's length decides it
             if (value < 0 || value > _maxElements)
             {
                 throw new ArgumentOutOfRangeException(parameter, value,
@@ -124,59 +165,6 @@ internal sealed class ShapeResolver
             }
             symbols[s] = value;
         }
-    }
-
-    // Each pass resolves the inputs left with one unknown symbol; a later pass catches symbols that only
-    // become inferable once another input has fixed one of its dims. Empty tensors are valid ONNX values: a symbol
-    // is 0 when its input is empty and the rest of its shape is not, and an input whose other dims hold a 0 says
-    // nothing about its symbol.
-    private void InferSymbols(ReadOnlySpan<int> lengths, Span<long> symbols)
-    {
-        var inputs = _descriptor.Inputs;
-        for (int pass = 0; pass <= inputs.Length; pass++)
-        {
-            bool progressed = false, pending = false;
-            for (int i = 0; i < inputs.Length; i++)
-            {
-                if (inputs[i].IsSequence)
-                    continue; // its tensors carry their own shapes
-                long known = 1;
-                int unknown = -1, unknownCount = 0;
-                foreach (long dim in inputs[i].Dims)
-                {
-                    long value = dim >= 0 ? dim : symbols[-1 - (int)dim];
-                    if (value >= 0)
-                        known = Times(known, value);
-                    else if (unknown != -1 - (int)dim)
-                        (unknown, unknownCount) = (-1 - (int)dim, unknownCount + 1);
-                }
-                if (unknownCount == 0)
-                {
-                    if (known != lengths[i])
-                        ThrowLength(i, lengths[i], symbols);
-                }
-                else if (unknownCount == 1 && CountOf(inputs[i].Dims, unknown) == 1 && known > 0)
-                {
-                    if (lengths[i] % known != 0)
-                        ThrowLength(i, lengths[i], symbols);
-                    symbols[unknown] = lengths[i] / known;
-                    progressed = true;
-                }
-                else if (known == 0 && lengths[i] != 0)
-                {
-                    ThrowLength(i, lengths[i], symbols);
-                }
-                else
-                {
-                    pending = true;
-                }
-            }
-            if (!pending)
-                return;
-            if (!progressed)
-                break;
-        }
-        ThrowUnresolved(symbols);
     }
 
     /// <summary>Refuses a shape whose inputs or outputs would exceed <see cref="TypedModelOptions.MaxElementsPerTensor"/>.</summary>
@@ -203,68 +191,81 @@ internal sealed class ShapeResolver
             {
                 throw new ArgumentException(
                     $"{_descriptor.Name}: {kind} '{tensor.Name}' {tensor.ShapeText(_descriptor.Symbols)} " +
-                    $"would have more than {_maxElements} elements with {Known(symbols)}; raise TypedModelOptions.MaxElementsPerTensor to allow it.",
-                    tensor.Name);
+                    $"would have more than {_maxElements} elements with {Known(symbols, null)}; raise TypedModelOptions.MaxElementsPerTensor to allow it.",
+                    kind == "input" ? tensor.Parameter : InputSetting(tensor));
             }
         }
     }
 
-    // Sizes saturate just above the limit instead of overflowing: a model may declare absurd fixed dims.
-    public long Times(long a, long b) => a == 0 || b == 0 ? 0 : a > (_maxElements + 1) / b ? _maxElements + 1 : a * b;
-
-    private static int CountOf(long[] dims, int symbol)
+    // The parameter behind an output's size: the first input that carries one of its dims.
+    private string? InputSetting(TensorDescriptor output)
     {
-        int count = 0;
-        foreach (long dim in dims)
-            count += dim == ModelDescriptor.Symbol(symbol) ? 1 : 0;
-        return count;
+        foreach (var input in _descriptor.Inputs)
+        {
+            foreach (long dim in output.Dims)
+            {
+                if (dim < 0 && Array.IndexOf(input.Dims, dim) >= 0)
+                    return input.Parameter;
+            }
+        }
+        return null;
     }
 
-    private string Known(ReadOnlySpan<long> symbols)
+    // Sizes saturate just above the limit instead of overflowing: a model may declare absurd fixed dims.
+    public long Times(long a, long b) => SymbolInference.Times(a, b, _maxElements);
+
+    // The known symbols, of one tensor's dims (or all of them): a message quotes what the tensor itself depends on.
+    private string Known(ReadOnlySpan<long> symbols, TensorDescriptor? tensor)
     {
         var known = new List<string>();
         for (int s = 0; s < symbols.Length; s++)
         {
-            if (symbols[s] >= 0)
+            if (symbols[s] >= 0 && (tensor is null || Array.IndexOf(tensor.Dims, ModelDescriptor.Symbol(s)) >= 0))
                 known.Add($"{_descriptor.Symbols[s]} = {symbols[s]}");
         }
         return string.Join(", ", known);
     }
 
     [DoesNotReturn]
-    private void ThrowLength(int input, int length, ReadOnlySpan<long> symbols)
+    private void ThrowLength(int input, int length, long[] symbols)
     {
         var tensor = _descriptor.Inputs[input];
-        string known = Known(symbols);
-        string expected = tensor.Dims.Length == 0
-            ? "so it takes exactly one element"
-            : $"so it needs a whole number of rows of {RowSize(tensor, symbols)} elements";
+        string known = Known(symbols, tensor);
+        long product = SymbolInference.KnownProduct(tensor.Dims, symbols, _maxElements, out int unknown, out int unknownCount);
+        string expected = tensor.Dims.Length == 0 ? "so it takes exactly one element"
+            : product == 0 ? "so it must be empty"
+            : unknownCount == 0 ? $"so it needs exactly {product} elements"
+            : unknownCount == 1 && tensor.Dims[0] == ModelDescriptor.Symbol(unknown) ? $"so it needs a whole number of rows of {product} elements"
+            : $"so it needs a multiple of {product} elements";
         throw new ArgumentException(
             $"{_descriptor.Name}: input '{tensor.Name}' has shape {tensor.ShapeText(_descriptor.Symbols)}{(known.Length > 0 ? " with " + known : "")}, " +
-            $"{expected}; {length} elements were given.",
-            tensor.Name);
-    }
-
-    private static long RowSize(TensorDescriptor tensor, ReadOnlySpan<long> symbols)
-    {
-        long size = 1;
-        foreach (long dim in tensor.Dims)
-        {
-            long value = dim >= 0 ? dim : symbols[-1 - (int)dim];
-            size *= value >= 0 ? value : 1;
-        }
-        return size;
+            $"{expected}; {length} {(length == 1 ? "element was" : "elements were")} given.",
+            tensor.Parameter);
     }
 
     [DoesNotReturn]
-    private void ThrowUnresolved(ReadOnlySpan<long> symbols)
+    private void ThrowUnresolved(long[] symbols)
     {
-        var missing = new List<string>();
+        var reasons = new List<string>();
         for (int s = 0; s < symbols.Length; s++)
         {
-            if (symbols[s] < 0)
-                missing.Add(_descriptor.Symbols[s]);
+            if (!_inferred[s] || symbols[s] >= 0)
+                continue;
+            string reason = $"'{_descriptor.Symbols[s]}'";
+            // An input that carries it but is empty through another dim: its length says nothing of this one.
+            foreach (var input in _descriptor.Inputs)
+            {
+                if (!input.IsSequence && Array.IndexOf(input.Dims, ModelDescriptor.Symbol(s)) >= 0
+                    && SymbolInference.KnownProduct(input.Dims, symbols, _maxElements, out _, out _) == 0)
+                {
+                    reason += $" (input '{input.Name}' {input.ShapeText(_descriptor.Symbols)} is empty with {Known(symbols, input)}, so its length says nothing of it)";
+                    break;
+                }
+            }
+            if (_descriptor.Parameters[s] is { } parameter)
+                reason += $"; pass {parameter}";
+            reasons.Add(reason);
         }
-        throw new ArgumentException($"{_descriptor.Name}: the dims {string.Join(", ", missing)} cannot be inferred from the inputs' lengths.");
+        throw new ArgumentException($"{_descriptor.Name}: the dims {string.Join(", and ", reasons)} cannot be inferred from the inputs' lengths.");
     }
 }

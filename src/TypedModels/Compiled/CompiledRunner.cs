@@ -94,7 +94,7 @@ public sealed class CompiledRunner : IDisposable
     }
 
     /// <summary>As <see cref="Enter(int)"/>, for any number of inputs, with the dims the caller gives (<paramref name="given"/>).</summary>
-    public ReadOnlySpan<long> Enter(ReadOnlySpan<int> lengths, ReadOnlySpan<long> given)
+    public ReadOnlySpan<long> Enter(ReadOnlySpan<int> lengths, ReadOnlySpan<long?> given)
     {
         Begin();
         if (lengths.Length != _lengths.Length)
@@ -111,7 +111,8 @@ public sealed class CompiledRunner : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Begin()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_disposed)
+            ThrowDisposed();
         // A busy flag, not the ONNX Runtime runner's interlocked owner: a compiled call never re-enters itself, and at
         // a few tens of nanoseconds a call the interlocked instruction would be a large part of it. Two threads entering
         // in the same instant can both pass; overlapping calls are refused as soon as one is inside.
@@ -123,7 +124,7 @@ public sealed class CompiledRunner : IDisposable
     // The symbols follow from the lengths alone (without given dims): the lengths of the last call that resolved are
     // its cache key, so a call with the shape of the one before skips the resolver and the size checks; any other call
     // runs both (a few loops over the descriptor, once per change of shape).
-    private ReadOnlySpan<long> Resolve(ReadOnlySpan<long> given)
+    private ReadOnlySpan<long> Resolve(ReadOnlySpan<long?> given)
     {
         _resolved = false;
         try
@@ -153,6 +154,10 @@ public sealed class CompiledRunner : IDisposable
         _arena = new float[length];
         return _arena;
     }
+
+    // Named after the generated class, which is what the user holds.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowDisposed() => throw new ObjectDisposedException(_descriptor.Name);
 
     /// <summary>Ends the call <c>Enter</c> started.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

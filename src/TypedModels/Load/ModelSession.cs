@@ -111,15 +111,25 @@ public sealed class ModelSession : IDisposable
         }
         catch (TypedModelException e) when (options.ExecutionProvider == ExecutionProviderPreference.Auto)
         {
-            // The exception's message already carries the loader's reason: the library is probed once per load.
-            return (Create(descriptor, options, load, cuda: false), new(ExecutionProviderPreference.Cpu, "Running on CPU. " + e.Message));
+            // The summary already carries the loader's reason (the library is probed once per load); the probe's log
+            // lines, which say the same, stay with the exception and go nowhere.
+            return (Create(descriptor, options, load, cuda: false), new(ExecutionProviderPreference.Cpu, "Running on CPU. " + e.Summary));
         }
     }
 
     private static InferenceSession Create(ModelDescriptor descriptor, TypedModelOptions options, Func<SessionOptions, InferenceSession> load, bool cuda)
     {
+        // Before any other ONNX Runtime object: the first call creates the process's environment with its logger.
+        var level = LogRouter.Prepare(options.LogLevel, descriptor.Name);
+        // What ONNX Runtime logs during this attempt goes into its exception, or to stderr once it has succeeded.
+        using var capture = LogRouter.Collect(level);
         // A SessionOptions that failed to take CUDA is not reused: each attempt starts from fresh options.
-        using var sessionOptions = new SessionOptions { GraphOptimizationLevel = options.GraphOptimizationLevel };
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = options.GraphOptimizationLevel,
+            LogSeverityLevel = level,
+            LogId = descriptor.Name,
+        };
         if (options.IntraOpThreads is int threads)
             sessionOptions.IntraOpNumThreads = threads;
         try
@@ -142,7 +152,7 @@ public sealed class ModelSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new TypedModelException(descriptor.Name, cuda ? "CUDA could not be created" + MissingLibrary() : "ONNX Runtime could not load the model", e);
+            throw new TypedModelException(descriptor.Name, cuda ? "CUDA could not be created" + MissingLibrary(capture.Lines) : "ONNX Runtime could not load the model", e);
         }
         catch (EntryPointNotFoundException e) when (cuda)
         {
@@ -180,9 +190,25 @@ public sealed class ModelSession : IDisposable
 
     /// <summary>
     /// ONNX Runtime's exception says only that the CUDA provider failed to load; its log says which library was
-    /// missing. Loading the provider library ourselves gets that reason from the dynamic loader.
+    /// missing. Loading the provider library ourselves gets that reason from the dynamic loader; where that cannot be
+    /// done (the library is elsewhere), the reason is taken from ONNX Runtime's <paramref name="log"/>.
     /// </summary>
-    private static string MissingLibrary()
+    private static string MissingLibrary(IReadOnlyList<LogLine> log)
+    {
+        string loader = LoaderReason();
+        if (loader.Length > 0)
+            return " (" + loader + ")";
+        const string Marker = "Failed to load library ";
+        foreach (var line in log)
+        {
+            int at = line.Message.IndexOf(Marker, StringComparison.Ordinal);
+            if (at >= 0)
+                return " (" + line.Message[at..] + ")";
+        }
+        return "";
+    }
+
+    private static string LoaderReason()
     {
         string file = OperatingSystem.IsWindows() ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
         string rid = (OperatingSystem.IsWindows() ? "win-" : "linux-") + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
@@ -199,7 +225,7 @@ public sealed class ModelSession : IDisposable
             {
                 // .NET's message ends with the loader's own line, e.g. "libcublasLt.so.13: cannot open shared object file".
                 var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                return " (" + lines[^1] + ")";
+                return lines[^1];
             }
         }
         return "";

@@ -14,6 +14,7 @@ namespace TypedModels.Run;
 public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDisposable
 {
     private readonly ModelSession? _session;
+    private readonly bool _ownsSession;
     private readonly Func<TModel> _create;
     private readonly object _gate = new();
     private readonly List<TModel> _all = new();
@@ -24,6 +25,20 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
     /// <summary>Creates clients with <paramref name="create"/> on <paramref name="session"/>, which the pool takes ownership of.</summary>
     public ModelPool(ModelSession session, Func<ModelSession, TModel> create)
     {
+        _session = session;
+        _ownsSession = true;
+        _create = () => create(session);
+        ExecutionProvider = session.ExecutionProvider;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="source"/> once for the client <paramref name="descriptor"/> describes and creates clients on
+    /// that session with <paramref name="create"/>; the pool disposes the session it loaded, not one shared with it.
+    /// </summary>
+    public ModelPool(ModelDescriptor descriptor, ModelSource source, TypedModelOptions? options, Func<ModelSession, TModel> create)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var session = source.Open(descriptor, options, out _ownsSession);
         _session = session;
         _create = () => create(session);
         ExecutionProvider = session.ExecutionProvider;
@@ -101,7 +116,8 @@ public sealed class ModelPool<TModel> : IDisposable where TModel : class, IDispo
         }
         foreach (var model in _all)
             model.Dispose();
-        _session?.Dispose();
+        if (_ownsSession)
+            _session?.Dispose();
     }
 
     /// <summary>A rented client; disposing the lease returns it to the pool.</summary>

@@ -35,32 +35,27 @@ public sealed class ModelRunner : IDisposable
     private SingleCaller _caller;
     private bool _disposed;
 
-    /// <summary>Loads the model at <paramref name="modelPath"/> into a session of its own.</summary>
-    /// <exception cref="FileNotFoundException">There is no model at <paramref name="modelPath"/>.</exception>
+    /// <summary>Opens <paramref name="source"/> for the client <paramref name="descriptor"/> describes.</summary>
+    /// <exception cref="FileNotFoundException">There is no model file or resource where the source says.</exception>
     /// <exception cref="InvalidOperationException">The model's signature differs from the one compiled against.</exception>
+    /// <exception cref="ArgumentException">A shared session was loaded for another client, or options were given with one.</exception>
     /// <exception cref="TypedModelException">ONNX Runtime refused the model, or CUDA was required and could not be created.</exception>
-    public ModelRunner(ModelDescriptor descriptor, string modelPath, TypedModelOptions? options = null)
-        : this(ModelSession.Load(descriptor, modelPath, options), ownsSession: true)
+    public ModelRunner(ModelDescriptor descriptor, ModelSource source, TypedModelOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        _session = source.Open(descriptor, options, out _ownsSession);
+        _descriptor = descriptor;
+        _symbols = new long[_descriptor.Symbols.Length];
+        _maxShapes = Math.Max(1, _session.Options.MaxCachedShapes);
+        _maxElements = _session.Options.MaxElementsPerTensor;
+        _resolver = new ShapeResolver(_descriptor, _maxElements);
+        _runOptions = new RunOptions();
     }
 
     /// <summary>Runs on <paramref name="session"/>, which the caller keeps and disposes after this runner.</summary>
     public ModelRunner(ModelSession session)
-        : this(session, ownsSession: false)
+        : this(session.Descriptor, ModelSource.FromSession(session))
     {
-    }
-
-    /// <summary>Runs on <paramref name="session"/>; takes ownership of it when <paramref name="ownsSession"/>.</summary>
-    public ModelRunner(ModelSession session, bool ownsSession)
-    {
-        _session = session;
-        _ownsSession = ownsSession;
-        _descriptor = session.Descriptor;
-        _symbols = new long[_descriptor.Symbols.Length];
-        _maxShapes = Math.Max(1, session.Options.MaxCachedShapes);
-        _maxElements = session.Options.MaxElementsPerTensor;
-        _resolver = new ShapeResolver(_descriptor, _maxElements);
-        _runOptions = new RunOptions();
     }
 
     /// <summary>The execution provider the session runs on, and why.</summary>
@@ -69,26 +64,23 @@ public sealed class ModelRunner : IDisposable
     /// <summary>How many input shapes have buffers bound now.</summary>
     public int CachedShapes => _bindings.Count;
 
-    /// <summary>The full path the build copies a model to: <paramref name="targetPath"/> under the application's base directory.</summary>
-    public static string DefaultModelPath(string targetPath) => Path.Combine(AppContext.BaseDirectory, targetPath);
-
     /// <summary>
     /// Infers the symbolic dims from the inputs' element counts (<paramref name="inputLengths"/>, in input order),
     /// takes the rest from <paramref name="givenSymbols"/> (the explicit parameters, in the descriptor's order), checks
-    /// them all, and returns the binding for that shape. Must be followed by <see cref="Run"/>.
+    /// them all, and returns the binding for that shape. Enters the call: whatever follows, <see cref="Exit"/> must end it
+    /// (the generated code calls it in a <c>finally</c>), and a throw from here has left it already.
     /// </summary>
     /// <exception cref="ArgumentException">An input does not fit its shape, the inputs disagree on a dim, or a tensor would exceed the size limit.</exception>
     /// <exception cref="InvalidOperationException">Another thread is in a call on this instance.</exception>
     /// <exception cref="TypedModelException">ONNX Runtime could not create the buffers of a new shape.</exception>
-    public ShapeBinding Bind(ReadOnlySpan<int> inputLengths, ReadOnlySpan<long> givenSymbols = default)
+    public ShapeBinding Bind(ReadOnlySpan<int> inputLengths, ReadOnlySpan<long?> givenSymbols = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
         _caller.Enter(_descriptor.Name);
         try
         {
-            var symbols = _symbols.AsSpan();
-            _resolver.Resolve(inputLengths, givenSymbols, symbols);
-            return Find(symbols);
+            _resolver.Resolve(inputLengths, givenSymbols, _symbols);
+            return Find(_symbols);
         }
         catch (OnnxRuntimeException e)
         {
@@ -107,24 +99,30 @@ public sealed class ModelRunner : IDisposable
     /// <exception cref="TypedModelException">ONNX Runtime failed while running; the instance stays usable.</exception>
     public void Run(ShapeBinding binding)
     {
+        ThrowIfDisposed();
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             binding.Run(_session.Session, _runOptions);
         }
         catch (OnnxRuntimeException e)
         {
             throw new TypedModelException(_descriptor.Name, "ONNX Runtime failed to run the model", e);
         }
-        finally
-        {
-            _caller.Exit();
-        }
+    }
+
+    /// <summary>Ends the call <see cref="Bind"/> entered, however it went: another thread may call next.</summary>
+    public void Exit() => _caller.Exit();
+
+    // Named after the generated class, which is what the user holds.
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(_descriptor.Name);
     }
 
     /// <summary>
     /// Builds sequence input <paramref name="input"/> of <paramref name="binding"/> from <paramref name="tensors"/>
-    /// (checked first, before any native call) and binds it; between <see cref="Bind"/> and <see cref="Run"/>.
+    /// (checked first, before any native call) and binds it; between <see cref="Bind"/> and <see cref="Run"/>, inside the call.
     /// A sequence is new native memory on every call: unlike tensors, it allocates.
     /// </summary>
     /// <exception cref="ArgumentException">The sequence is empty, or a tensor's length does not fit its shape or the size limit.</exception>
@@ -156,13 +154,7 @@ public sealed class ModelRunner : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            _caller.Exit();
             throw new TypedModelException(_descriptor.Name, $"ONNX Runtime could not build the sequence input '{descriptor.Name}'", e);
-        }
-        catch
-        {
-            _caller.Exit();
-            throw;
         }
     }
 
@@ -170,7 +162,7 @@ public sealed class ModelRunner : IDisposable
     {
         string what = $"{_descriptor.Name}: input '{input.Name}' is a sequence of {input.ElementType} tensors";
         if (tensors.Length == 0)
-            throw new ArgumentException($"{what}, and ONNX Runtime cannot take an empty sequence as an input; 0 tensors were given.", input.Name);
+            throw new ArgumentException($"{what}, and ONNX Runtime cannot take an empty sequence as an input; 0 tensors were given.", input.Parameter);
         for (int k = 0; k < tensors.Length; k++)
         {
             var shape = tensors[k].Shape ?? [];
@@ -185,12 +177,12 @@ public sealed class ModelRunner : IDisposable
             {
                 string expected = negative ? "dims of 0 or more" : size > _maxElements ? $"at most {_maxElements} elements (TypedModelOptions.MaxElementsPerTensor)" : $"{size} elements";
                 throw new ArgumentException(
-                    $"{what}; tensor {k} has shape [{string.Join(", ", shape)}], so it needs {expected}; {tensors[k].Values.Length} elements were given.", input.Name);
+                    $"{what}; tensor {k} has shape [{string.Join(", ", shape)}], so it needs {expected}; {tensors[k].Values.Length} elements were given.", input.Parameter);
             }
         }
     }
 
-    private ShapeBinding Find(ReadOnlySpan<long> symbols)
+    private ShapeBinding Find(long[] symbols)
     {
         long now = ++_clock;
         if (_last is not null && _last.Matches(symbols))

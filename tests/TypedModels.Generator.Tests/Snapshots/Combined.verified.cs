@@ -54,42 +54,22 @@ namespace App
 
         private readonly global::TypedModels.Run.ModelRunner _runner;
 
-        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory.</summary>
-        public SileroModel() : this(DefaultSession(null), ownsSession: true) { }
-
-        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory, with <paramref name="options"/>.</summary>
-        public SileroModel(global::TypedModels.TypedModelOptions options) : this(DefaultSession(options), ownsSession: true) { }
-
-        /// <summary>Loads the model from <paramref name="modelPath"/>; it must have the signature this client was compiled against.</summary>
-        /// <exception cref="global::System.IO.FileNotFoundException">There is no file at <paramref name="modelPath"/>.</exception>
+        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory, with <paramref name="options"/> (the defaults when null).</summary>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no model where the source says.</exception>
         /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
         /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
-        public SileroModel(string modelPath, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, modelPath, options), ownsSession: true) { }
+        public SileroModel(global::TypedModels.TypedModelOptions? options = null) : this(DefaultSource, options) { }
 
-        /// <summary>Loads the model from its bytes.</summary>
-        public SileroModel(byte[] model, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, model, options), ownsSession: true) { }
-
-        /// <summary>Runs on <paramref name="session"/>, shared with other clients; the caller keeps it and disposes it after them.</summary>
-        public SileroModel(global::TypedModels.Load.ModelSession session) : this(session, ownsSession: false) { }
-
-        private SileroModel(global::TypedModels.Load.ModelSession session, bool ownsSession)
-        {
-            if (!ReferenceEquals(session.Descriptor, Descriptor))
-                throw new global::System.ArgumentException("The session was not loaded for SileroModel: load it with SileroModel.Descriptor.", nameof(session));
-            _runner = new global::TypedModels.Run.ModelRunner(session, ownsSession);
-        }
-
-        /// <summary>Loads the model from <paramref name="stream"/>, read to its end.</summary>
-        public static SileroModel FromStream(global::System.IO.Stream stream, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.Load(Descriptor, stream, options), ownsSession: true);
-
-        /// <summary>Loads the model embedded in <paramref name="assembly"/> as the manifest resource <paramref name="resourceName"/>.</summary>
-        public static SileroModel FromResource(global::System.Reflection.Assembly assembly, string resourceName, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);
+        /// <summary>Loads the model from <paramref name="source"/>: a path or bytes (which convert to one), a stream, a resource, or a session shared with other clients; it must have the signature in <see cref="Descriptor"/>.</summary>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no model where the source says.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
+        /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
+        public SileroModel(global::TypedModels.ModelSource source, global::TypedModels.TypedModelOptions? options = null) => _runner = new global::TypedModels.Run.ModelRunner(Descriptor, source, options);
 
         /// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>
-        public static global::TypedModels.Run.ModelPool<SileroModel> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(DefaultSession(options), static session => new SileroModel(session));
+        public static global::TypedModels.Run.ModelPool<SileroModel> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(Descriptor, DefaultSource, options, static session => new SileroModel(session));
 
-        private static global::TypedModels.Load.ModelSession DefaultSession(global::TypedModels.TypedModelOptions? options) =>
-            global::TypedModels.Load.ModelSession.Load(Descriptor, global::TypedModels.Run.ModelRunner.DefaultModelPath(ModelPath), options);
+        private static global::TypedModels.ModelSource DefaultSource => global::TypedModels.ModelSource.FromBaseDirectory(ModelPath);
 
         /// <summary>The execution provider the session runs on, and why it was chosen.</summary>
         public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;
@@ -103,22 +83,29 @@ namespace App
         /// <param name="state"><c>state</c>: float [2, ?, 128], row-major.</param>
         /// <param name="sr"><c>sr</c>: int64 [].</param>
         /// <param name="label"><c>label</c>: string [batch], row-major.</param>
-        /// <param name="inputDim0">The size of the dim <c>input.dim0</c>, which the inputs' lengths do not determine.</param>
-        /// <param name="inputDim1">The size of the dim <c>input.dim1</c>, which the inputs' lengths do not determine.</param>
+        /// <param name="inputDim0">The size of <c>input.dim0</c>: dim 0 of <c>input</c>. The inputs' lengths do not determine it on their own (<c>input.Length</c> = inputDim0 × inputDim1).</param>
+        /// <param name="inputDim1">The size of <c>input.dim1</c>: dim 1 of <c>input</c>. The inputs' lengths do not determine it on their own (<c>input.Length</c> = inputDim0 × inputDim1). Optional: left out, that length and the other dims work it out; given, it is checked against them.</param>
         /// <returns>Views of the outputs, valid until the next call on this instance or its disposal.</returns>
         /// <exception cref="global::System.ArgumentException">An input's length does not fit its shape; thrown before any native call.</exception>
         /// <exception cref="global::System.ObjectDisposedException">The client was disposed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is in a call on this instance.</exception>
         /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime failed while running; the instance stays usable.</exception>
-        public Result Predict(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> state, long sr, global::System.ReadOnlySpan<string> label, long inputDim0, long inputDim1)
+        public Result Predict(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> state, long sr, global::System.ReadOnlySpan<string> label, long inputDim0, long? inputDim1 = null)
         {
-            var __binding = _runner.Bind(stackalloc int[] { input.Length, state.Length, 1, label.Length }, stackalloc long[] { inputDim0, inputDim1 });
-            input.CopyTo(__binding.Input<float>(0));
-            state.CopyTo(__binding.Input<float>(1));
-            __binding.Input<long>(2)[0] = sr;
-            __binding.SetStrings(3, label);
-            _runner.Run(__binding);
-            return new Result(__binding.Output<float>(0), __binding.Output<float>(1));
+            var __binding = _runner.Bind(stackalloc int[] { input.Length, state.Length, 1, label.Length }, stackalloc long?[] { inputDim0, inputDim1 });
+            try
+            {
+                input.CopyTo(__binding.Input<float>(0));
+                state.CopyTo(__binding.Input<float>(1));
+                __binding.Input<long>(2)[0] = sr;
+                __binding.SetStrings(3, label);
+                _runner.Run(__binding);
+                return new Result(__binding.Output<float>(0), __binding.Output<float>(1));
+            }
+            finally
+            {
+                _runner.Exit();
+            }
         }
 
         /// <summary>Releases the session and every buffer; the views of the last result become invalid.</summary>

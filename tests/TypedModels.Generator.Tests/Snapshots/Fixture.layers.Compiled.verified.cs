@@ -63,36 +63,14 @@ namespace App
         private readonly global::TypedModels.Run.ModelRunner? _runner;
         private readonly global::TypedModels.Compiled.CompiledRunner? _compiled;
 
-        /// <summary>Creates a client of the model compiled into this class: no file is read and ONNX Runtime is not used.</summary>
-        public LayersModel() : this((global::TypedModels.TypedModelOptions?)null) { }
+        /// <summary>Creates a client of the model compiled into this class: no file is read and ONNX Runtime is not used. Of <paramref name="options"/>, only <c>MaxElementsPerTensor</c> applies (<c>Cuda</c> is refused).</summary>
+        public LayersModel(global::TypedModels.TypedModelOptions? options = null) => _compiled = new global::TypedModels.Compiled.CompiledRunner(Descriptor, 12, options);
 
-        /// <summary>Creates a client of the compiled model with <paramref name="options"/> (only <c>MaxElementsPerTensor</c> applies; <c>Cuda</c> is refused).</summary>
-        public LayersModel(global::TypedModels.TypedModelOptions? options) => _compiled = new global::TypedModels.Compiled.CompiledRunner(Descriptor, 12, options);
-
-        /// <summary>Loads the model from <paramref name="modelPath"/>; it must have the signature this client was compiled against.</summary>
-        /// <exception cref="global::System.IO.FileNotFoundException">There is no file at <paramref name="modelPath"/>.</exception>
+        /// <summary>Runs the model from <paramref name="source"/> (a path or bytes convert to one) on ONNX Runtime instead, since its weights may not be the ones compiled in; it must have the signature in <see cref="Descriptor"/>.</summary>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no model where the source says.</exception>
         /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
         /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
-        public LayersModel(string modelPath, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, modelPath, options), ownsSession: true) { }
-
-        /// <summary>Loads the model from its bytes.</summary>
-        public LayersModel(byte[] model, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, model, options), ownsSession: true) { }
-
-        /// <summary>Runs on <paramref name="session"/>, shared with other clients; the caller keeps it and disposes it after them.</summary>
-        public LayersModel(global::TypedModels.Load.ModelSession session) : this(session, ownsSession: false) { }
-
-        private LayersModel(global::TypedModels.Load.ModelSession session, bool ownsSession)
-        {
-            if (!ReferenceEquals(session.Descriptor, Descriptor))
-                throw new global::System.ArgumentException("The session was not loaded for LayersModel: load it with LayersModel.Descriptor.", nameof(session));
-            _runner = new global::TypedModels.Run.ModelRunner(session, ownsSession);
-        }
-
-        /// <summary>Loads the model from <paramref name="stream"/>, read to its end.</summary>
-        public static LayersModel FromStream(global::System.IO.Stream stream, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.Load(Descriptor, stream, options), ownsSession: true);
-
-        /// <summary>Loads the model embedded in <paramref name="assembly"/> as the manifest resource <paramref name="resourceName"/>.</summary>
-        public static LayersModel FromResource(global::System.Reflection.Assembly assembly, string resourceName, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);
+        public LayersModel(global::TypedModels.ModelSource source, global::TypedModels.TypedModelOptions? options = null) => _runner = new global::TypedModels.Run.ModelRunner(Descriptor, source, options);
 
         /// <summary>A thread-safe pool of compiled clients (the weights are static data, shared by all); for servers.</summary>
         public static global::TypedModels.Run.ModelPool<LayersModel> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(() => new LayersModel(options), global::TypedModels.Compiled.CompiledRunner.Provider);
@@ -109,7 +87,7 @@ namespace App
         /// <exception cref="global::System.ArgumentException">An input's length does not fit its shape; thrown before any native call.</exception>
         /// <exception cref="global::System.ObjectDisposedException">The client was disposed.</exception>
         /// <exception cref="global::System.InvalidOperationException">Another thread is in a call on this instance.</exception>
-        /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime failed while running; the instance stays usable.</exception>
+        /// <exception cref="global::TypedModels.TypedModelException">Only for a model loaded from a <see cref="global::TypedModels.ModelSource"/>: ONNX Runtime failed while running it; the instance stays usable.</exception>
         public Result Predict(global::System.ReadOnlySpan<float> x)
         {
             return _compiled is not null ? PredictCompiled(x) : PredictOnnxRuntime(x);
@@ -118,9 +96,16 @@ namespace App
         private Result PredictOnnxRuntime(global::System.ReadOnlySpan<float> x)
         {
             var __binding = _runner!.Bind(stackalloc int[] { x.Length });
-            x.CopyTo(__binding.Input<float>(0));
-            _runner!.Run(__binding);
-            return new Result(__binding.Output<float>(0), __binding.Output<float>(1), __binding.Output<float>(2), __binding.Output<float>(3), __binding.Output<float>(4));
+            try
+            {
+                x.CopyTo(__binding.Input<float>(0));
+                _runner!.Run(__binding);
+                return new Result(__binding.Output<float>(0), __binding.Output<float>(1), __binding.Output<float>(2), __binding.Output<float>(3), __binding.Output<float>(4));
+            }
+            finally
+            {
+                _runner!.Exit();
+            }
         }
 
         private Result PredictCompiled(global::System.ReadOnlySpan<float> x)

@@ -25,20 +25,20 @@ namespace App
             new string[] { "n" },
             new global::TypedModels.TensorDescriptor[]
             {
-                new global::TypedModels.TensorDescriptor("x_float", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_uint8", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt8, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_int8", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int8, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_uint16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt16, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_int16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int16, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_int32", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int32, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_int64", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_string", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_bool", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_float16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_double", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Double, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_uint32", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt32, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_uint64", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt64, new long[] { -1 }),
-                new global::TypedModels.TensorDescriptor("x_bfloat16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.BFloat16, new long[] { -1 }),
+                new global::TypedModels.TensorDescriptor("x_float", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, new long[] { -1 }, parameter: "xFloat"),
+                new global::TypedModels.TensorDescriptor("x_uint8", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt8, new long[] { -1 }, parameter: "xUint8"),
+                new global::TypedModels.TensorDescriptor("x_int8", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int8, new long[] { -1 }, parameter: "xInt8"),
+                new global::TypedModels.TensorDescriptor("x_uint16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt16, new long[] { -1 }, parameter: "xUint16"),
+                new global::TypedModels.TensorDescriptor("x_int16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int16, new long[] { -1 }, parameter: "xInt16"),
+                new global::TypedModels.TensorDescriptor("x_int32", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int32, new long[] { -1 }, parameter: "xInt32"),
+                new global::TypedModels.TensorDescriptor("x_int64", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64, new long[] { -1 }, parameter: "xInt64"),
+                new global::TypedModels.TensorDescriptor("x_string", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String, new long[] { -1 }, parameter: "xString"),
+                new global::TypedModels.TensorDescriptor("x_bool", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool, new long[] { -1 }, parameter: "xBool"),
+                new global::TypedModels.TensorDescriptor("x_float16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, new long[] { -1 }, parameter: "xFloat16"),
+                new global::TypedModels.TensorDescriptor("x_double", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Double, new long[] { -1 }, parameter: "xDouble"),
+                new global::TypedModels.TensorDescriptor("x_uint32", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt32, new long[] { -1 }, parameter: "xUint32"),
+                new global::TypedModels.TensorDescriptor("x_uint64", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.UInt64, new long[] { -1 }, parameter: "xUint64"),
+                new global::TypedModels.TensorDescriptor("x_bfloat16", global::Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.BFloat16, new long[] { -1 }, parameter: "xBfloat16"),
             },
             new global::TypedModels.TensorDescriptor[]
             {
@@ -60,42 +60,22 @@ namespace App
 
         private readonly global::TypedModels.Run.ModelRunner _runner;
 
-        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory.</summary>
-        public TypesModel() : this(DefaultSession(null), ownsSession: true) { }
-
-        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory, with <paramref name="options"/>.</summary>
-        public TypesModel(global::TypedModels.TypedModelOptions options) : this(DefaultSession(options), ownsSession: true) { }
-
-        /// <summary>Loads the model from <paramref name="modelPath"/>; it must have the signature this client was compiled against.</summary>
-        /// <exception cref="global::System.IO.FileNotFoundException">There is no file at <paramref name="modelPath"/>.</exception>
+        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory, with <paramref name="options"/> (the defaults when null).</summary>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no model where the source says.</exception>
         /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
         /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
-        public TypesModel(string modelPath, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, modelPath, options), ownsSession: true) { }
+        public TypesModel(global::TypedModels.TypedModelOptions? options = null) : this(DefaultSource, options) { }
 
-        /// <summary>Loads the model from its bytes.</summary>
-        public TypesModel(byte[] model, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, model, options), ownsSession: true) { }
-
-        /// <summary>Runs on <paramref name="session"/>, shared with other clients; the caller keeps it and disposes it after them.</summary>
-        public TypesModel(global::TypedModels.Load.ModelSession session) : this(session, ownsSession: false) { }
-
-        private TypesModel(global::TypedModels.Load.ModelSession session, bool ownsSession)
-        {
-            if (!ReferenceEquals(session.Descriptor, Descriptor))
-                throw new global::System.ArgumentException("The session was not loaded for TypesModel: load it with TypesModel.Descriptor.", nameof(session));
-            _runner = new global::TypedModels.Run.ModelRunner(session, ownsSession);
-        }
-
-        /// <summary>Loads the model from <paramref name="stream"/>, read to its end.</summary>
-        public static TypesModel FromStream(global::System.IO.Stream stream, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.Load(Descriptor, stream, options), ownsSession: true);
-
-        /// <summary>Loads the model embedded in <paramref name="assembly"/> as the manifest resource <paramref name="resourceName"/>.</summary>
-        public static TypesModel FromResource(global::System.Reflection.Assembly assembly, string resourceName, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);
+        /// <summary>Loads the model from <paramref name="source"/>: a path or bytes (which convert to one), a stream, a resource, or a session shared with other clients; it must have the signature in <see cref="Descriptor"/>.</summary>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no model where the source says.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
+        /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
+        public TypesModel(global::TypedModels.ModelSource source, global::TypedModels.TypedModelOptions? options = null) => _runner = new global::TypedModels.Run.ModelRunner(Descriptor, source, options);
 
         /// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>
-        public static global::TypedModels.Run.ModelPool<TypesModel> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(DefaultSession(options), static session => new TypesModel(session));
+        public static global::TypedModels.Run.ModelPool<TypesModel> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(Descriptor, DefaultSource, options, static session => new TypesModel(session));
 
-        private static global::TypedModels.Load.ModelSession DefaultSession(global::TypedModels.TypedModelOptions? options) =>
-            global::TypedModels.Load.ModelSession.Load(Descriptor, global::TypedModels.Run.ModelRunner.DefaultModelPath(ModelPath), options);
+        private static global::TypedModels.ModelSource DefaultSource => global::TypedModels.ModelSource.FromBaseDirectory(ModelPath);
 
         /// <summary>The execution provider the session runs on, and why it was chosen.</summary>
         public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;
@@ -127,22 +107,29 @@ namespace App
         public Result Predict(global::System.ReadOnlySpan<float> xFloat, global::System.ReadOnlySpan<byte> xUint8, global::System.ReadOnlySpan<sbyte> xInt8, global::System.ReadOnlySpan<ushort> xUint16, global::System.ReadOnlySpan<short> xInt16, global::System.ReadOnlySpan<int> xInt32, global::System.ReadOnlySpan<long> xInt64, global::System.ReadOnlySpan<string> xString, global::System.ReadOnlySpan<bool> xBool, global::System.ReadOnlySpan<global::System.Half> xFloat16, global::System.ReadOnlySpan<double> xDouble, global::System.ReadOnlySpan<uint> xUint32, global::System.ReadOnlySpan<ulong> xUint64, global::System.ReadOnlySpan<global::Microsoft.ML.OnnxRuntime.BFloat16> xBfloat16)
         {
             var __binding = _runner.Bind(stackalloc int[] { xFloat.Length, xUint8.Length, xInt8.Length, xUint16.Length, xInt16.Length, xInt32.Length, xInt64.Length, xString.Length, xBool.Length, xFloat16.Length, xDouble.Length, xUint32.Length, xUint64.Length, xBfloat16.Length });
-            xFloat.CopyTo(__binding.Input<float>(0));
-            xUint8.CopyTo(__binding.Input<byte>(1));
-            xInt8.CopyTo(__binding.Input<sbyte>(2));
-            xUint16.CopyTo(__binding.Input<ushort>(3));
-            xInt16.CopyTo(__binding.Input<short>(4));
-            xInt32.CopyTo(__binding.Input<int>(5));
-            xInt64.CopyTo(__binding.Input<long>(6));
-            __binding.SetStrings(7, xString);
-            xBool.CopyTo(__binding.Input<bool>(8));
-            xFloat16.CopyTo(__binding.Input<global::System.Half>(9));
-            xDouble.CopyTo(__binding.Input<double>(10));
-            xUint32.CopyTo(__binding.Input<uint>(11));
-            xUint64.CopyTo(__binding.Input<ulong>(12));
-            xBfloat16.CopyTo(__binding.Input<global::Microsoft.ML.OnnxRuntime.BFloat16>(13));
-            _runner.Run(__binding);
-            return new Result(__binding.Output<float>(0), __binding.Output<byte>(1), __binding.Output<sbyte>(2), __binding.Output<ushort>(3), __binding.Output<short>(4), __binding.Output<int>(5), __binding.Output<long>(6), __binding.OutputStrings(7), __binding.Output<bool>(8), __binding.Output<global::System.Half>(9), __binding.Output<double>(10), __binding.Output<uint>(11), __binding.Output<ulong>(12), __binding.Output<global::Microsoft.ML.OnnxRuntime.BFloat16>(13));
+            try
+            {
+                xFloat.CopyTo(__binding.Input<float>(0));
+                xUint8.CopyTo(__binding.Input<byte>(1));
+                xInt8.CopyTo(__binding.Input<sbyte>(2));
+                xUint16.CopyTo(__binding.Input<ushort>(3));
+                xInt16.CopyTo(__binding.Input<short>(4));
+                xInt32.CopyTo(__binding.Input<int>(5));
+                xInt64.CopyTo(__binding.Input<long>(6));
+                __binding.SetStrings(7, xString);
+                xBool.CopyTo(__binding.Input<bool>(8));
+                xFloat16.CopyTo(__binding.Input<global::System.Half>(9));
+                xDouble.CopyTo(__binding.Input<double>(10));
+                xUint32.CopyTo(__binding.Input<uint>(11));
+                xUint64.CopyTo(__binding.Input<ulong>(12));
+                xBfloat16.CopyTo(__binding.Input<global::Microsoft.ML.OnnxRuntime.BFloat16>(13));
+                _runner.Run(__binding);
+                return new Result(__binding.Output<float>(0), __binding.Output<byte>(1), __binding.Output<sbyte>(2), __binding.Output<ushort>(3), __binding.Output<short>(4), __binding.Output<int>(5), __binding.Output<long>(6), __binding.OutputStrings(7), __binding.Output<bool>(8), __binding.Output<global::System.Half>(9), __binding.Output<double>(10), __binding.Output<uint>(11), __binding.Output<ulong>(12), __binding.Output<global::Microsoft.ML.OnnxRuntime.BFloat16>(13));
+            }
+            finally
+            {
+                _runner.Exit();
+            }
         }
 
         /// <summary>Releases the session and every buffer; the views of the last result become invalid.</summary>

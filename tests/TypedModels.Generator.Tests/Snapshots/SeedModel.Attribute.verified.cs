@@ -40,42 +40,22 @@ namespace App.Scoring
 
         private readonly global::TypedModels.Run.ModelRunner _runner;
 
-        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory.</summary>
-        public Scorer() : this(DefaultSession(null), ownsSession: true) { }
-
-        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory, with <paramref name="options"/>.</summary>
-        public Scorer(global::TypedModels.TypedModelOptions options) : this(DefaultSession(options), ownsSession: true) { }
-
-        /// <summary>Loads the model from <paramref name="modelPath"/>; it must have the signature this client was compiled against.</summary>
-        /// <exception cref="global::System.IO.FileNotFoundException">There is no file at <paramref name="modelPath"/>.</exception>
+        /// <summary>Loads the model from <see cref="ModelPath"/> under the application's base directory, with <paramref name="options"/> (the defaults when null).</summary>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no model where the source says.</exception>
         /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
         /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
-        public Scorer(string modelPath, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, modelPath, options), ownsSession: true) { }
+        public Scorer(global::TypedModels.TypedModelOptions? options = null) : this(DefaultSource, options) { }
 
-        /// <summary>Loads the model from its bytes.</summary>
-        public Scorer(byte[] model, global::TypedModels.TypedModelOptions? options = null) : this(global::TypedModels.Load.ModelSession.Load(Descriptor, model, options), ownsSession: true) { }
-
-        /// <summary>Runs on <paramref name="session"/>, shared with other clients; the caller keeps it and disposes it after them.</summary>
-        public Scorer(global::TypedModels.Load.ModelSession session) : this(session, ownsSession: false) { }
-
-        private Scorer(global::TypedModels.Load.ModelSession session, bool ownsSession)
-        {
-            if (!ReferenceEquals(session.Descriptor, Descriptor))
-                throw new global::System.ArgumentException("The session was not loaded for Scorer: load it with Scorer.Descriptor.", nameof(session));
-            _runner = new global::TypedModels.Run.ModelRunner(session, ownsSession);
-        }
-
-        /// <summary>Loads the model from <paramref name="stream"/>, read to its end.</summary>
-        public static Scorer FromStream(global::System.IO.Stream stream, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.Load(Descriptor, stream, options), ownsSession: true);
-
-        /// <summary>Loads the model embedded in <paramref name="assembly"/> as the manifest resource <paramref name="resourceName"/>.</summary>
-        public static Scorer FromResource(global::System.Reflection.Assembly assembly, string resourceName, global::TypedModels.TypedModelOptions? options = null) => new(global::TypedModels.Load.ModelSession.LoadResource(Descriptor, assembly, resourceName, options), ownsSession: true);
+        /// <summary>Loads the model from <paramref name="source"/>: a path or bytes (which convert to one), a stream, a resource, or a session shared with other clients; it must have the signature in <see cref="Descriptor"/>.</summary>
+        /// <exception cref="global::System.IO.FileNotFoundException">There is no model where the source says.</exception>
+        /// <exception cref="global::System.InvalidOperationException">The model's signature differs from <see cref="Descriptor"/>.</exception>
+        /// <exception cref="global::TypedModels.TypedModelException">ONNX Runtime could not load the model or create the provider asked for.</exception>
+        public Scorer(global::TypedModels.ModelSource source, global::TypedModels.TypedModelOptions? options = null) => _runner = new global::TypedModels.Run.ModelRunner(Descriptor, source, options);
 
         /// <summary>A thread-safe pool of clients that share one session, loaded as the default constructor loads it; for servers.</summary>
-        public static global::TypedModels.Run.ModelPool<Scorer> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(DefaultSession(options), static session => new Scorer(session));
+        public static global::TypedModels.Run.ModelPool<Scorer> CreatePool(global::TypedModels.TypedModelOptions? options = null) => new(Descriptor, DefaultSource, options, static session => new Scorer(session));
 
-        private static global::TypedModels.Load.ModelSession DefaultSession(global::TypedModels.TypedModelOptions? options) =>
-            global::TypedModels.Load.ModelSession.Load(Descriptor, global::TypedModels.Run.ModelRunner.DefaultModelPath(ModelPath), options);
+        private static global::TypedModels.ModelSource DefaultSource => global::TypedModels.ModelSource.FromBaseDirectory(ModelPath);
 
         /// <summary>The execution provider the session runs on, and why it was chosen.</summary>
         public global::TypedModels.ExecutionProviderInfo ExecutionProvider => _runner.ExecutionProvider;
@@ -93,9 +73,16 @@ namespace App.Scoring
         public Result Predict(global::System.ReadOnlySpan<float> number)
         {
             var __binding = _runner.Bind(stackalloc int[] { number.Length });
-            number.CopyTo(__binding.Input<float>(0));
-            _runner.Run(__binding);
-            return new Result(__binding.Output<float>(0));
+            try
+            {
+                number.CopyTo(__binding.Input<float>(0));
+                _runner.Run(__binding);
+                return new Result(__binding.Output<float>(0));
+            }
+            finally
+            {
+                _runner.Exit();
+            }
         }
 
         /// <summary>Releases the session and every buffer; the views of the last result become invalid.</summary>

@@ -1,0 +1,44 @@
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using TypedModels.Generator.Diagnostics;
+using static TypedModels.Generator.Tests.TestHelpers;
+
+namespace TypedModels.Generator.Tests;
+
+/// <summary>Every descriptor links to its row in docs/diagnostics.md, and the registry, the README and the release file list the same IDs.</summary>
+public class DiagnosticsRegistryTests
+{
+    private static readonly DiagnosticDescriptor[] Descriptors = typeof(DiagnosticDescriptors)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+        .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .OrderBy(d => d.Id)
+        .ToArray();
+
+    [Fact]
+    public void Each_descriptor_links_to_its_anchor_in_the_registry()
+    {
+        string registry = File.ReadAllText(Path.Combine(RepoRoot, "docs", "diagnostics.md"));
+        Assert.NotEmpty(Descriptors);
+        foreach (var descriptor in Descriptors)
+        {
+            string anchor = descriptor.Id.ToLowerInvariant();
+            Assert.Equal(DiagnosticDescriptors.HelpLinkBase + "#" + anchor, descriptor.HelpLinkUri);
+            Assert.Contains($"| <a id=\"{anchor}\"></a>{descriptor.Id} | {descriptor.DefaultSeverity} |", registry);
+        }
+    }
+
+    [Fact]
+    public void The_readme_and_the_release_file_list_each_id_with_its_severity()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md"));
+        string releases = File.ReadAllText(Path.Combine(RepoRoot, "generator", "TypedModels.Generator", "AnalyzerReleases.Unshipped.md"));
+        foreach (var descriptor in Descriptors)
+        {
+            Assert.Contains($"| {descriptor.Id} | {descriptor.DefaultSeverity} |", readme);
+            Assert.Contains($"{descriptor.Id} | TypedModels | {descriptor.DefaultSeverity} |", releases);
+        }
+    }
+}
