@@ -450,25 +450,9 @@ public sealed partial class TypedModelGenerator
             return null;
         }
 
-        /// <summary>The C# and ONNX Runtime names of an ONNX element type; null when the client cannot carry it.</summary>
-        public static ElementTypeSpec? ElementType(string onnxName) => onnxName switch
-        {
-            "float" => new(onnxName, "float", "Float"),
-            "double" => new(onnxName, "double", "Double"),
-            "float16" => new(onnxName, "global::System.Half", "Float16"),
-            "bfloat16" => new(onnxName, "global::Microsoft.ML.OnnxRuntime.BFloat16", "BFloat16"),
-            "int8" => new(onnxName, "sbyte", "Int8"),
-            "int16" => new(onnxName, "short", "Int16"),
-            "int32" => new(onnxName, "int", "Int32"),
-            "int64" => new(onnxName, "long", "Int64"),
-            "uint8" => new(onnxName, "byte", "UInt8"),
-            "uint16" => new(onnxName, "ushort", "UInt16"),
-            "uint32" => new(onnxName, "uint", "UInt32"),
-            "uint64" => new(onnxName, "ulong", "UInt64"),
-            "bool" => new(onnxName, "bool", "Bool"),
-            "string" => new(onnxName, "string", "String"),
-            _ => null,
-        };
+        /// <summary>The C# and ONNX Runtime names of an ONNX element type (<see cref="ElementTypes"/>); null when the client cannot carry it.</summary>
+        public static ElementTypeSpec? ElementType(string onnxName) =>
+            ElementTypes.Carried(onnxName) is { } carried ? new(onnxName, carried.ClrType, carried.OrtName) : null;
 
         private static DiagnosticInfo FileError(ItemSpec item, SignatureError error) => error.Kind == SignatureErrorKind.Missing
             ? DiagnosticInfo.Create(DiagnosticDescriptors.ModelFileNotFoundError, item.Location, item.ModelPath)

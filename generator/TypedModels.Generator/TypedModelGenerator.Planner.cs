@@ -17,7 +17,7 @@ public sealed partial class TypedModelGenerator
     /// </summary>
     internal sealed class Planner
     {
-        /// <summary>The ops the compiled backend runs; the README lists them.</summary>
+        /// <summary>The ops the compiled backend runs: the one list, which the conformance report prints and a test holds the README's list to.</summary>
         public static readonly string[] SupportedOps =
         [
             "Add", "Cast", "Concat", "Constant", "Div", "Flatten", "Gemm", "Identity", "LeakyRelu", "MatMul", "Mul", "Relu",

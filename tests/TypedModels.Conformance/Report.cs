@@ -106,8 +106,8 @@ internal static class Report
         Line("## The compiled backend (`Backend=\"Compiled\"`)");
         Line();
         Line("The same models as `Backend=\"Compiled\"` items: the build step reads each graph (up to 1 MiB of weights), the generator compiles it to kernel " +
-             "calls where every node the outputs need is supported (float tensors; Add, Sub, Mul, Div with broadcasting, Gemm, MatMul, Relu, LeakyRelu, Sigmoid, Tanh, " +
-             "Softmax, Tile, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Identity, Cast to float, Constant; shapes known at compile time up to the inputs' symbols) and reports TM0011 for " +
+             $"calls where every node the outputs need is supported (float tensors; {string.Join(", ", TypedModels.Generator.TypedModelGenerator.CompiledOps)}; " +
+             "shapes known at compile time up to the inputs' symbols) and reports TM0011 for " +
              "every node it cannot. Each compiled client is called through `Predict` like the others and compared with the expected outputs and with the raw API.");
         Line();
         Line("| outcome | tests |");

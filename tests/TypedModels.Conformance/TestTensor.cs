@@ -1,3 +1,5 @@
+extern alias buildstep;
+
 using System;
 using System.Linq;
 using System.Runtime.InteropServices;
@@ -16,15 +18,9 @@ internal sealed record TestTensor(string Name, int DataType, long[] Shape, byte[
 
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 
-    /// <summary>The size of one element in bytes; 0 for strings and for types the suite does not carry.</summary>
-    public static int ElementSize(int dataType) => dataType switch
-    {
-        1 or 6 or 12 => 4,             // float, int32, uint32
-        2 or 3 or 9 => 1,              // uint8, int8, bool
-        4 or 5 or 10 or 16 => 2,       // uint16, int16, float16, bfloat16
-        7 or 11 or 13 => 8,            // int64, double, uint64
-        _ => 0,
-    };
+    /// <summary>The size of one element in bytes (the one element table); 0 for strings and for types the suite does not carry.</summary>
+    public static int ElementSize(int dataType) => buildstep::TypedModels.ElementTypes.Carried(buildstep::TypedModels.ElementTypes.Name(dataType)) is null
+        ? 0 : buildstep::TypedModels.ElementTypes.Size(dataType);
 
     public static TestTensor Read(byte[] file) => From(TensorProto.Parser.ParseFrom(file));
 

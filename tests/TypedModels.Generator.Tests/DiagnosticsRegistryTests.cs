@@ -7,7 +7,10 @@ using static TypedModels.Generator.Tests.TestHelpers;
 
 namespace TypedModels.Generator.Tests;
 
-/// <summary>Every descriptor links to its row in docs/diagnostics.md, and the registry, the README and the release file list the same IDs.</summary>
+/// <summary>
+/// The docs say what the code says: every descriptor links to its row in docs/diagnostics.md, the registry, the README
+/// and the release file list the same IDs, and the README lists the compiled backend's ops as the planner has them.
+/// </summary>
 public class DiagnosticsRegistryTests
 {
     private static readonly DiagnosticDescriptor[] Descriptors = typeof(DiagnosticDescriptors)
@@ -40,5 +43,15 @@ public class DiagnosticsRegistryTests
             Assert.Contains($"| {descriptor.Id} | {descriptor.DefaultSeverity} |", readme);
             Assert.Contains($"{descriptor.Id} | TypedModels | {descriptor.DefaultSeverity} |", releases);
         }
+    }
+
+    [Fact]
+    public void The_readme_lists_the_compiled_ops_the_planner_runs()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md"));
+        int start = readme.IndexOf("* What compiles:", System.StringComparison.Ordinal);
+        string bullet = readme[start..readme.IndexOf("shapes must be known", start, System.StringComparison.Ordinal)];
+        var listed = System.Text.RegularExpressions.Regex.Matches(bullet, "`([A-Z][A-Za-z]+)`").Select(m => m.Groups[1].Value).Order();
+        Assert.Equal(TypedModelGenerator.Planner.SupportedOps.Order(), listed);
     }
 }
