@@ -44,6 +44,8 @@ internal static class Smoke
         output.WriteLine($"ok latency: typed p50 {latency.Typed.P50:F2} µs, raw p50 {latency.Raw.P50:F2} µs");
         var cost = BuildCost.Measure(sizes: [0, 10L << 20], repeats: 3, manyModels: 10);
         output.WriteLine($"ok build cost: {cost.Rows.Count} sizes, {cost.ManyModels.Count} models in {cost.ManyModelsMs:F1} ms");
+        var rebuild = BuildCost.MeasureRebuild(repeats: 1);
+        output.WriteLine($"ok rebuild: compiled {rebuild.CompiledSeconds:F1} s, ONNX Runtime {rebuild.OnnxRuntimeSeconds:F1} s");
         output.WriteLine("smoke: all benchmarks ran");
     }
 

@@ -203,7 +203,7 @@ public static class FixtureModels
     /// (wide: 32 → 128 → 128 → 8, 21,504 multiply-adds per row; mid: 16 → 64 → 16, 2,048; narrow: 8 → 16 → 8, 256,
     /// the most <c>Auto</c> compiles, every layer small enough to be written out as arithmetic).
     /// </summary>
-    private static ModelProto Dense(string name, params int[] widths)
+    public static ModelProto Dense(string name, params int[] widths)
     {
         var random = new Random(widths.Sum());
         var graph = new GraphProto { Name = name, DocString = "Dense layers " + string.Join(" → ", widths) + "." };

@@ -119,7 +119,11 @@ public class CompiledBackendTests
 
         var (compiled, output) = Generate(Compilation(), Item(wide, modelPath: "wide.onnx", backend: "Compiled"));
         Assert.Empty(compiled.Diagnostics);
-        Assert.Contains("PredictCompiled", Assert.Single(compiled.GeneratedTrees).ToString());
+        string source = Assert.Single(compiled.GeneratedTrees).ToString();
+        Assert.Contains("PredictCompiled", source);
+        // Its 32 × 128 and 128 × 128 weights are data, one base64 UTF-8 literal each, not 4,096 float expressions.
+        Assert.Contains("= global::TypedModels.Compiled.Kernels.Weights(", source);
+        Assert.Matches("\n\\s+\"[A-Za-z0-9+/]{20000,}=*\"u8\\);", source);
         AssertCompiles(output);
     }
 

@@ -16,6 +16,23 @@ namespace TypedModels.Compiled;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Kernels
 {
+    /// <summary>
+    /// Decodes a compiled model's weights, written by the generator as base64 of their little-endian bytes in a UTF-8
+    /// literal (data in the image, a byte a character): the compiler reads one literal where it
+    /// would parse a float expression per weight. Called once per constant, when the generated class is first used.
+    /// </summary>
+    /// <exception cref="FormatException">The text is not base64 (generated code that was edited).</exception>
+    public static float[] Weights(ReadOnlySpan<byte> base64)
+    {
+        var bytes = new byte[System.Buffers.Text.Base64.GetMaxDecodedFromUtf8Length(base64.Length)];
+        if (System.Buffers.Text.Base64.DecodeFromUtf8(base64, bytes, out _, out int written) != System.Buffers.OperationStatus.Done)
+            throw new FormatException("A compiled model's weights are not base64; regenerate the client.");
+        var values = new float[written / sizeof(float)];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+        return values;
+    }
+
     // Below this many elements a TensorPrimitives call costs more than a plain loop over them.
     private const int VectorMinimum = 16;
 
