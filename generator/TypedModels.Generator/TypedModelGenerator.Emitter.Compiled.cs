@@ -73,13 +73,18 @@ public sealed partial class TypedModelGenerator
             for (int s = 0; s < client.Symbols.Count; s++)
                 w.WriteLine($"long __s{s} = __symbols[{s}];");
 
-            var arena = Enumerable.Range(0, plan.Values.Count).Where(v => plan.Values[v].Storage == Storage.Arena).ToList();
-            w.WriteLine($"var __arena = __compiled.Arena({(arena.Count == 0 ? "0" : string.Join(" + ", arena.Select(v => Size(plan.Values[v].Shape))))});");
-            w.WriteLine("int __at = 0;");
-            foreach (int v in arena)
+            // Values whose lifetimes do not overlap share a slot of the arena (ArenaLayout).
+            var (slotOf, slots) = ArenaLayout.Assign(plan);
+            var slotSizes = slots.Select(s => Size(s.Symbols.Select(PlanDim.Of).Append(PlanDim.Fixed(s.Factor)).ToEquatableArray())).ToList();
+            w.WriteLine($"var __arena = __compiled.Arena({(slots.Count == 0 ? "0" : string.Join(" + ", slotSizes))});");
+            if (slots.Count > 0)
+                w.WriteLine("int __at = 0;");
+            for (int k = 0; k < slots.Count; k++)
+                w.WriteLine($"int __o{k} = __at; __at += (int)({slotSizes[k]});");
+            for (int v = 0; v < plan.Values.Count; v++)
             {
-                w.WriteLine($"var __v{v} = __arena.Slice(__at, (int)({Size(plan.Values[v].Shape)}));");
-                w.WriteLine($"__at += __v{v}.Length;");
+                if (slotOf[v] >= 0)
+                    w.WriteLine($"var __v{v} = __arena.Slice(__o{slotOf[v]}, (int)({Size(plan.Values[v].Shape)}));");
             }
 
             foreach (var step in plan.Steps)

@@ -191,6 +191,35 @@ public class CompiledBackendTests
         Assert.Null(SignatureOf(model) is var plain && Text.TryRead(plain, out var without, out _) ? without!.Graph : null);
     }
 
+    [Fact]
+    public void A_chain_of_a_hundred_nodes_holds_two_intermediates()
+    {
+        // x [batch, 8] → Relu → Sigmoid → … (100 nodes) → y: each intermediate dies once the next node has read it, so
+        // two slots take turns (and the output keeps the last); with a slot per value the arena would be 100 × batch × 8.
+        var graph = new GraphProto { Name = "chain" };
+        string previous = "x";
+        for (int i = 0; i < 100; i++)
+        {
+            string next = i == 99 ? "y" : $"t{i}";
+            graph.Node.Add(new NodeProto { Name = $"n{i}", OpType = i % 2 == 0 ? "Relu" : "Sigmoid", Input = { previous }, Output = { next } });
+            previous = next;
+        }
+        static ValueInfoProto Batch(string name) => new()
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = "batch" }, new TensorShapeProto.Types.Dimension { DimValue = 8 } } } } },
+        };
+        graph.Input.Add(Batch("x"));
+        graph.Output.Add(Batch("y"));
+        var model = new ModelProto { IrVersion = 8, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } }, Graph = graph };
+
+        var (run, output) = Generate(Compilation(), Item(SignatureOf(model, 1 << 20), modelPath: "chain.onnx", backend: "Compiled"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        Assert.Contains("var __arena = __compiled.Arena(__s0 * 8L + __s0 * 8L);", Assert.Single(run.GeneratedTrees).ToString());
+    }
+
     /// <summary>
     /// <c>y</c> = Relu(<c>x</c>) compiles; <c>z</c> = Conv(<c>x</c>, <c>w</c>) and <c>c</c> = <c>n</c> + <c>n</c> (int64) do not.
     /// </summary>

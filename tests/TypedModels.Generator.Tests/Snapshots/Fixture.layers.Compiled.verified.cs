@@ -115,36 +115,28 @@ namespace App
             try
             {
                 long __s0 = __symbols[0];
-                var __arena = __compiled.Arena(__s0 * 8L + __s0 * 8L + __s0 * 6L + __s0 * 6L + __s0 * 6L + __s0 * 6L + __s0 * 9L + __s0 * 9L + __s0 * 9L + __s0 * 6L + __s0 * 3L + __s0 * 6L + __s0 * 3L + __s0 * 3L);
+                var __arena = __compiled.Arena(__s0 * 9L + __s0 * 8L + __s0 * 9L + __s0 * 3L + __s0 * 6L + __s0 * 3L);
                 int __at = 0;
-                var __v1 = __arena.Slice(__at, (int)(__s0 * 8L));
-                __at += __v1.Length;
-                var __v4 = __arena.Slice(__at, (int)(__s0 * 8L));
-                __at += __v4.Length;
-                var __v5 = __arena.Slice(__at, (int)(__s0 * 6L));
-                __at += __v5.Length;
-                var __v7 = __arena.Slice(__at, (int)(__s0 * 6L));
-                __at += __v7.Length;
-                var __v9 = __arena.Slice(__at, (int)(__s0 * 6L));
-                __at += __v9.Length;
-                var __v11 = __arena.Slice(__at, (int)(__s0 * 6L));
-                __at += __v11.Length;
-                var __v13 = __arena.Slice(__at, (int)(__s0 * 9L));
-                __at += __v13.Length;
-                var __v14 = __arena.Slice(__at, (int)(__s0 * 9L));
-                __at += __v14.Length;
-                var __v15 = __arena.Slice(__at, (int)(__s0 * 9L));
-                __at += __v15.Length;
-                var __v17 = __arena.Slice(__at, (int)(__s0 * 6L));
-                __at += __v17.Length;
-                var __v20 = __arena.Slice(__at, (int)(__s0 * 3L));
-                __at += __v20.Length;
-                var __v21 = __arena.Slice(__at, (int)(__s0 * 6L));
-                __at += __v21.Length;
-                var __v22 = __arena.Slice(__at, (int)(__s0 * 3L));
-                __at += __v22.Length;
-                var __v24 = __arena.Slice(__at, (int)(__s0 * 3L));
-                __at += __v24.Length;
+                int __o0 = __at; __at += (int)(__s0 * 9L);
+                int __o1 = __at; __at += (int)(__s0 * 8L);
+                int __o2 = __at; __at += (int)(__s0 * 9L);
+                int __o3 = __at; __at += (int)(__s0 * 3L);
+                int __o4 = __at; __at += (int)(__s0 * 6L);
+                int __o5 = __at; __at += (int)(__s0 * 3L);
+                var __v1 = __arena.Slice(__o0, (int)(__s0 * 8L));
+                var __v4 = __arena.Slice(__o1, (int)(__s0 * 8L));
+                var __v5 = __arena.Slice(__o0, (int)(__s0 * 6L));
+                var __v7 = __arena.Slice(__o1, (int)(__s0 * 6L));
+                var __v9 = __arena.Slice(__o0, (int)(__s0 * 6L));
+                var __v11 = __arena.Slice(__o1, (int)(__s0 * 6L));
+                var __v13 = __arena.Slice(__o0, (int)(__s0 * 9L));
+                var __v14 = __arena.Slice(__o2, (int)(__s0 * 9L));
+                var __v15 = __arena.Slice(__o0, (int)(__s0 * 9L));
+                var __v17 = __arena.Slice(__o2, (int)(__s0 * 6L));
+                var __v20 = __arena.Slice(__o3, (int)(__s0 * 3L));
+                var __v21 = __arena.Slice(__o4, (int)(__s0 * 6L));
+                var __v22 = __arena.Slice(__o5, (int)(__s0 * 3L));
+                var __v24 = __arena.Slice(__o3, (int)(__s0 * 3L));
                 // Gemm → h1 (Gemm)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {

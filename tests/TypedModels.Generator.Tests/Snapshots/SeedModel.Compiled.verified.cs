@@ -97,14 +97,13 @@ namespace App
             try
             {
                 long __s0 = __symbols[0];
-                var __arena = __compiled.Arena(__s0 * 2L + __s0 * 4L + __s0);
+                var __arena = __compiled.Arena(__s0 * 2L + __s0 * 4L);
                 int __at = 0;
-                var __v1 = __arena.Slice(__at, (int)(__s0 * 2L));
-                __at += __v1.Length;
-                var __v2 = __arena.Slice(__at, (int)(__s0 * 4L));
-                __at += __v2.Length;
-                var __v5 = __arena.Slice(__at, (int)(__s0));
-                __at += __v5.Length;
+                int __o0 = __at; __at += (int)(__s0 * 2L);
+                int __o1 = __at; __at += (int)(__s0 * 4L);
+                var __v1 = __arena.Slice(__o0, (int)(__s0 * 2L));
+                var __v2 = __arena.Slice(__o1, (int)(__s0 * 4L));
+                var __v5 = __arena.Slice(__o0, (int)(__s0));
                 // tile (Tile)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
