@@ -28,13 +28,19 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
             return false;
         for (int i = 0; i < Count; i++)
         {
-            if (!EqualityComparer<T>.Default.Equals(_items![i], other._items![i]))
+            if (!Comparer.Equals(_items![i], other._items![i]))
                 return false;
         }
         return true;
     }
 
     public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
+
+    // Equal means "emits the same code": for floats that is float.Equals (NaN equals NaN), except that 0 and -0, which
+    // float.Equals calls equal, are written differently (a weight turning -0 must re-emit its client).
+    private static readonly IEqualityComparer<T> Comparer = typeof(T) == typeof(float)
+        ? (IEqualityComparer<T>)(object)SignedZeroComparer.Instance
+        : EqualityComparer<T>.Default;
 
     public override int GetHashCode()
     {
@@ -51,6 +57,15 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
     public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
 
     public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
+}
+
+internal sealed class SignedZeroComparer : IEqualityComparer<float>
+{
+    public static readonly SignedZeroComparer Instance = new();
+
+    public bool Equals(float x, float y) => x.Equals(y) && (x != 0 || 1 / x == 1 / y);
+
+    public int GetHashCode(float value) => value.GetHashCode();
 }
 
 internal static class EquatableArray

@@ -118,6 +118,9 @@ public class EquatableArrayTests
         // NaN equals NaN (as float.Equals, not ==, has it), so a NaN weight does not defeat the cache.
         AssertEqual(EquatableArray.Create(float.NaN, 1f), EquatableArray.Create(float.NaN, 1f));
         AssertNotEqual(EquatableArray.Create(1f), EquatableArray.Create(BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(1f) + 1)));
+        // 0 and -0 are written differently (0, -0f), so a weight that turns -0 must re-emit its client.
+        AssertNotEqual(EquatableArray.Create(0f), EquatableArray.Create(-0f));
+        AssertEqual(EquatableArray.Create(-0f), EquatableArray.Create(-0f));
     }
 
     private static void AssertEqual<T>(EquatableArray<T> a, EquatableArray<T> b) where T : IEquatable<T>
