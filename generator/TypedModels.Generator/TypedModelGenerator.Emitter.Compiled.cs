@@ -24,10 +24,10 @@ public sealed partial class TypedModelGenerator
         ///     try
         ///     {
         ///         long __s0 = __symbols[0];
-        ///         var __arena = __compiled.Arena(__s0 * 2 + __s0 * 4 + __s0 * 1);
+        ///         var __arena = __compiled.Arena(__s0 * 2L + __s0 * 4L);
         ///         …
         ///         // dense (Gemm)
-        ///         global::TypedModels.Compiled.Kernels.Gemm(__v1, __Weights0, __Weights1, 1, 4, __v2, (int)__s0, 4, 2, false, false, 1f, 1f);
+        ///         global::TypedModels.Compiled.Kernels.Gemm(a: __v1, b: __Weights0, c: __Weights1, cRows: 1, cColumns: 4, d: __v2, m: (int)__s0, n: 4, k: 2, …);
         ///         …
         ///     }
         ///     finally { __compiled.Exit(); }
@@ -92,7 +92,7 @@ public sealed partial class TypedModelGenerator
                 cancellationToken.ThrowIfCancellationRequested();
                 w.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
                 if (!TryWriteInline(w, step, client, plan, used))
-                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => Argument(a, client, plan, used, dims)))});");
+                    w.WriteLine($"{Kernels}.{step.Kernel}({string.Join(", ", step.Args.Select(a => a.Name + ": " + Argument(a, client, plan, used, dims)))});");
             }
 
             w.WriteLine("var __shapes = __compiled.Shapes;");
@@ -129,40 +129,41 @@ public sealed partial class TypedModelGenerator
         /// </summary>
         private static bool TryWriteInline(SourceWriter w, PlanStep step, ClientSpec client, ComputePlan plan, HashSet<int> used)
         {
-            var args = step.Args;
+            string Span(string name) => Tensor((int)step[name].Integer, client, plan, used);
             switch (step.Kernel)
             {
-                case "Gemm" when args[9].Integer == 0 && IsFixed(args[7]) && IsFixed(args[8]) && Constant(args[1], plan) is { } b
-                    && (args[2].Integer < 0 || (Constant(args[2], plan) is not null && IsFixed(args[3]) && args[3].Dims[0].Value == 1)):
+                case "Gemm" when !step["transA"].IsTrue && IsFixed(step["n"]) && IsFixed(step["k"]) && Constant(step["b"], plan) is { } b
+                    && (step["c"].Integer < 0 || (Constant(step["c"], plan) is not null && IsFixed(step["cRows"]) && step["cRows"].Dims[0].Value == 1)):
                 {
-                    int n = (int)args[7].Dims[0].Value, k = (int)args[8].Dims[0].Value;
+                    int n = (int)step["n"].Dims[0].Value, k = (int)step["k"].Dims[0].Value;
                     if (n * k > InlineWeights)
                         return false;
-                    bool transB = args[10].Integer != 0;
-                    var c = args[2].Integer < 0 ? null : Constant(args[2], plan);
-                    int cColumns = (int)args[4].Dims[0].Value;
-                    WriteDense(w, Tensor((int)args[0].Integer, client, plan, used), Tensor((int)args[5].Integer, client, plan, used), Count(args[6].Dims), n, k,
-                        (p, j) => b.Values[transB ? j * k + p : p * n + j], args[11].Real, c is null || args[12].Real == 0 ? null : j => args[12].Real * c.Values[cColumns == 1 ? 0 : j]);
+                    bool transB = step["transB"].IsTrue;
+                    var c = step["c"].Integer < 0 ? null : Constant(step["c"], plan);
+                    int cColumns = (int)step["cColumns"].Dims[0].Value;
+                    float alpha = step["alpha"].Real, beta = step["beta"].Real;
+                    WriteDense(w, Span("a"), Span("d"), Count(step["m"].Dims), n, k,
+                        (p, j) => b.Values[transB ? j * k + p : p * n + j], alpha, c is null || beta == 0 ? null : j => beta * c.Values[cColumns == 1 ? 0 : j]);
                     return true;
                 }
-                case "MatMul" when args[1].Dims.Count == 0 && args[3].Dims.Count == 0 && IsFixed(args[7]) && IsFixed(args[8]) && Constant(args[2], plan) is { } b:
+                case "MatMul" when step["aBatch"].Dims.Count == 0 && step["bBatch"].Dims.Count == 0 && IsFixed(step["k"]) && IsFixed(step["n"]) && Constant(step["b"], plan) is { } b:
                 {
-                    int k = (int)args[7].Dims[0].Value, n = (int)args[8].Dims[0].Value;
+                    int k = (int)step["k"].Dims[0].Value, n = (int)step["n"].Dims[0].Value;
                     if (n * k > InlineWeights)
                         return false;
-                    WriteDense(w, Tensor((int)args[0].Integer, client, plan, used), Tensor((int)args[4].Integer, client, plan, used), Count(args[6].Dims), n, k,
-                        (p, j) => b.Values[p * n + j], 1f, null);
+                    WriteDense(w, Span("a"), Span("d"), Count(step["m"].Dims), n, k, (p, j) => b.Values[p * n + j], 1f, null);
                     return true;
                 }
-                case "Tile" when args[1].Dims.Count > 0 && args[1].Dims[args[1].Dims.Count - 1].IsFixed && args[2].Dims.Take(args[2].Dims.Count - 1).All(r => r.Value == 1):
+                case "Tile" when step["shape"].Dims is { Count: > 0 } shape && shape[shape.Count - 1].IsFixed
+                    && step["repeats"].Dims is var repeats && repeats.Take(repeats.Count - 1).All(r => r.Value == 1):
                 {
-                    int width = (int)args[1].Dims[args[1].Dims.Count - 1].Value, times = (int)args[2].Dims[args[2].Dims.Count - 1].Value;
+                    int width = (int)shape[shape.Count - 1].Value, times = (int)repeats[repeats.Count - 1].Value;
                     if (width * times > InlineWeights || width == 0)
                         return false;
-                    using (w.Block($"for (int __i = 0, __rows = {Count(args[1].Dims.Take(args[1].Dims.Count - 1).ToEquatableArray())}; __i < __rows; __i++)"))
+                    using (w.Block($"for (int __i = 0, __rows = {Count(shape.Take(shape.Count - 1).ToEquatableArray())}; __i < __rows; __i++)"))
                     {
-                        w.WriteLine($"var __in = {Tensor((int)args[0].Integer, client, plan, used)}.Slice(__i * {width}, {width});");
-                        w.WriteLine($"var __out = {Tensor((int)args[3].Integer, client, plan, used)}.Slice(__i * {width * times}, {width * times});");
+                        w.WriteLine($"var __in = {Span("x")}.Slice(__i * {width}, {width});");
+                        w.WriteLine($"var __out = {Span("d")}.Slice(__i * {width * times}, {width * times});");
                         for (int r = 0; r < times; r++)
                             for (int j = 0; j < width; j++)
                                 w.WriteLine($"__out[{r * width + j}] = __in[{j}];");

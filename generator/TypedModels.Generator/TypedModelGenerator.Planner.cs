@@ -175,7 +175,7 @@ public sealed partial class TypedModelGenerator
                 case "Transpose": Transpose(); break;
                 case "Add" or "Sub" or "Mul" or "Div": Binary(node.OpType); break;
                 case "Relu" or "Sigmoid" or "Tanh": Unary(node.OpType); break;
-                case "LeakyRelu": Unary("LeakyRelu", PlanArg.Float(FloatAttribute("alpha", 0.01f))); break;
+                case "LeakyRelu": Unary("LeakyRelu", ("alpha", PlanArg.Float(FloatAttribute("alpha", 0.01f)))); break;
                 case "Softmax": Softmax(); break;
                 case "Gemm": Gemm(); break;
                 case "MatMul": MatMul(); break;
@@ -300,7 +300,7 @@ public sealed partial class TypedModelGenerator
             if (perm.Length != rank || perm.Distinct().Count() != rank || perm.Any(p => p < 0 || p >= rank))
                 throw new Unsupported($"its perm [{string.Join(", ", perm)}] is not a permutation of {rank} dims");
             int d = Output(perm.Select(p => x.Shape[p]).ToArray());
-            Step("Transpose", Tensor(0), PlanArg.Shape(x.Shape.ToEquatableArray()), PlanArg.Shape(perm.Select(p => PlanDim.Fixed(p)).ToEquatableArray()), PlanArg.Tensor(d));
+            Step("Transpose", ("x", Tensor(0)), ("shape", PlanArg.Shape(x.Shape.ToEquatableArray())), ("perm", PlanArg.Shape(perm.Select(p => PlanDim.Fixed(p)).ToEquatableArray())), ("d", PlanArg.Tensor(d)));
         }
 
         private void Binary(string op)
@@ -310,16 +310,16 @@ public sealed partial class TypedModelGenerator
             RequireFloat(b, 1);
             var shape = Broadcast(a.Shape, b.Shape);
             int d = Output(shape);
-            Step(op, Tensor(0), PlanArg.Shape(a.Shape.ToEquatableArray()), Tensor(1), PlanArg.Shape(b.Shape.ToEquatableArray()),
-                PlanArg.Tensor(d), PlanArg.Shape(shape.ToEquatableArray()));
+            Step(op, ("a", Tensor(0)), ("aShape", PlanArg.Shape(a.Shape.ToEquatableArray())), ("b", Tensor(1)), ("bShape", PlanArg.Shape(b.Shape.ToEquatableArray())),
+                ("d", PlanArg.Tensor(d)), ("dShape", PlanArg.Shape(shape.ToEquatableArray())));
         }
 
-        private void Unary(string op, params PlanArg[] extra)
+        private void Unary(string op, params (string Name, PlanArg Arg)[] extra)
         {
             var x = Input(0);
             RequireFloat(x, 0);
             int d = Output(x.Shape);
-            Step(op, [Tensor(0), .. extra, PlanArg.Tensor(d)]);
+            Step(op, [("x", Tensor(0)), .. extra, ("d", PlanArg.Tensor(d))]);
         }
 
         private void Softmax()
@@ -336,7 +336,7 @@ public sealed partial class TypedModelGenerator
             var along = (single ? x.Shape.Skip(axis).Take(1) : x.Shape.Skip(axis)).ToEquatableArray();
             var inner = (single ? x.Shape.Skip(axis + 1) : []).ToEquatableArray();
             int d = Output(x.Shape);
-            Step("Softmax", Tensor(0), PlanArg.Tensor(d), PlanArg.Count(outer), PlanArg.Count(along), PlanArg.Count(inner));
+            Step("Softmax", ("x", Tensor(0)), ("d", PlanArg.Tensor(d)), ("outer", PlanArg.Count(outer)), ("axis", PlanArg.Count(along)), ("inner", PlanArg.Count(inner)));
         }
 
         private void Gemm()
@@ -365,9 +365,9 @@ public sealed partial class TypedModelGenerator
             }
             int d = Output([m, n]);
             CountWork([m, n], k);
-            Step("Gemm", Tensor(0), Tensor(1), c is null ? PlanArg.Tensor(-1) : Tensor(2), Count(rows), Count(columns), PlanArg.Tensor(d),
-                Count(m), Count(n), Count(k), PlanArg.Bool(transA), PlanArg.Bool(transB),
-                PlanArg.Float(FloatAttribute("alpha", 1f)), PlanArg.Float(FloatAttribute("beta", 1f)));
+            Step("Gemm", ("a", Tensor(0)), ("b", Tensor(1)), ("c", c is null ? PlanArg.Tensor(-1) : Tensor(2)), ("cRows", Count(rows)), ("cColumns", Count(columns)),
+                ("d", PlanArg.Tensor(d)), ("m", Count(m)), ("n", Count(n)), ("k", Count(k)), ("transA", PlanArg.Bool(transA)), ("transB", PlanArg.Bool(transB)),
+                ("alpha", PlanArg.Float(FloatAttribute("alpha", 1f))), ("beta", PlanArg.Float(FloatAttribute("beta", 1f))));
         }
 
         private void MatMul()
@@ -399,8 +399,8 @@ public sealed partial class TypedModelGenerator
             int d = Output([.. shape]);
             CountWork(shape, k);
             PlanDim[] outBatch = aBatch.Length == 0 && bBatch.Length == 0 ? [] : batch;
-            Step("MatMul", Tensor(0), PlanArg.Shape(aBatch.ToEquatableArray()), Tensor(1), PlanArg.Shape(bBatch.ToEquatableArray()), PlanArg.Tensor(d),
-                PlanArg.Shape(outBatch.ToEquatableArray()), PlanArg.Count(rows.ToEquatableArray()), Count(k), Count(n));
+            Step("MatMul", ("a", Tensor(0)), ("aBatch", PlanArg.Shape(aBatch.ToEquatableArray())), ("b", Tensor(1)), ("bBatch", PlanArg.Shape(bBatch.ToEquatableArray())),
+                ("d", PlanArg.Tensor(d)), ("dBatch", PlanArg.Shape(outBatch.ToEquatableArray())), ("m", PlanArg.Count(rows.ToEquatableArray())), ("k", Count(k)), ("n", Count(n)));
         }
 
         private void Tile()
@@ -418,7 +418,7 @@ public sealed partial class TypedModelGenerator
                     : throw new Unsupported($"repeating the symbolic dim {Symbol(x.Shape[i])} {repeats[i]} times gives a dim that is not a symbol");
             }
             int d = Output(shape);
-            Step("Tile", Tensor(0), PlanArg.Shape(x.Shape.ToEquatableArray()), PlanArg.Shape(repeats.Select(PlanDim.Fixed).ToEquatableArray()), PlanArg.Tensor(d));
+            Step("Tile", ("x", Tensor(0)), ("shape", PlanArg.Shape(x.Shape.ToEquatableArray())), ("repeats", PlanArg.Shape(repeats.Select(PlanDim.Fixed).ToEquatableArray())), ("d", PlanArg.Tensor(d)));
         }
 
         private void Concat()
@@ -455,7 +455,8 @@ public sealed partial class TypedModelGenerator
             for (int i = 0; i < parts.Count; i++)
             {
                 long along = parts[i].Shape[axis].Value;
-                Step("ConcatPart", Tensor(i), PlanArg.Tensor(d), PlanArg.Count(outer), Times(along, inner), Times(total, inner), Times(offset, inner));
+                Step("ConcatPart", ("x", Tensor(i)), ("d", PlanArg.Tensor(d)), ("outer", PlanArg.Count(outer)), ("block", Times(along, inner)),
+                    ("outputBlock", Times(total, inner)), ("offset", Times(offset, inner)));
                 offset += along;
             }
         }
@@ -549,7 +550,7 @@ public sealed partial class TypedModelGenerator
                 return value.Index;
             var source = PlanArg.Tensor(Use(name, value));
             int copy = Add(new PlanValue(name, Storage.Arena, 0, value.Shape.ToEquatableArray()));
-            _steps.Add(new PlanStep("Copy", name, "Identity", new[] { source, PlanArg.Tensor(copy) }.ToEquatableArray()));
+            _steps.Add(new PlanStep("Copy", name, "Identity", new[] { source with { Name = "x" }, PlanArg.Tensor(copy) with { Name = "d" } }.ToEquatableArray()));
             return copy;
         }
 
@@ -559,8 +560,9 @@ public sealed partial class TypedModelGenerator
             return _planValues.Count - 1;
         }
 
-        private void Step(string kernel, params PlanArg[] args) =>
-            _steps.Add(new PlanStep(kernel, NodeName(_node), _node.OpType, args.ToEquatableArray()));
+        // Each argument named as the kernel's parameter: the emitted call is checked by the C# compiler, not by position.
+        private void Step(string kernel, params (string Name, PlanArg Arg)[] args) =>
+            _steps.Add(new PlanStep(kernel, NodeName(_node), _node.OpType, args.Select(a => a.Arg with { Name = a.Name }).ToEquatableArray()));
 
         // --- shapes ---
 

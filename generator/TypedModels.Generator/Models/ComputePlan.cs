@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 
 namespace TypedModels.Generator.Models;
 
@@ -44,7 +45,11 @@ internal readonly record struct PlanDim(long Value, int Symbol)
 }
 
 /// <summary>One kernel call, for the node it computes (named in a comment above it).</summary>
-internal sealed record PlanStep(string Kernel, string Node, string OpType, EquatableArray<PlanArg> Args);
+internal sealed record PlanStep(string Kernel, string Node, string OpType, EquatableArray<PlanArg> Args)
+{
+    /// <summary>The argument for the kernel's parameter <paramref name="name"/>.</summary>
+    public PlanArg this[string name] => Args.First(a => a.Name == name);
+}
 
 internal enum ArgKind
 {
@@ -60,8 +65,11 @@ internal enum ArgKind
     Bool,
 }
 
-/// <summary>An argument of a kernel call.</summary>
-internal sealed record PlanArg(ArgKind Kind, long Integer, float Real, EquatableArray<PlanDim> Dims)
+/// <summary>
+/// An argument of a kernel call. <paramref name="Name"/> is the kernel's parameter: the emitter writes every argument
+/// named (<c>transB: true</c>), so the C# compiler checks the planner's calls against the kernels' signatures.
+/// </summary>
+internal sealed record PlanArg(ArgKind Kind, long Integer, float Real, EquatableArray<PlanDim> Dims, string Name = "")
 {
     public static PlanArg Tensor(int value) => new(ArgKind.Tensor, value, 0, EquatableArray<PlanDim>.Empty);
 
@@ -72,4 +80,7 @@ internal sealed record PlanArg(ArgKind Kind, long Integer, float Real, Equatable
     public static PlanArg Float(float value) => new(ArgKind.Float, 0, value, EquatableArray<PlanDim>.Empty);
 
     public static PlanArg Bool(bool value) => new(ArgKind.Bool, value ? 1 : 0, 0, EquatableArray<PlanDim>.Empty);
+
+    /// <summary>A <see cref="ArgKind.Bool"/> argument's value.</summary>
+    public bool IsTrue => Integer != 0;
 }

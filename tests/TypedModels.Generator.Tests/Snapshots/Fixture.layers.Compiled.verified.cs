@@ -153,7 +153,7 @@ namespace App
                     __out[7] = (__x0 * 0.914674997f + __x1 * 0.302110106f + __x2 * (-0.646523774f)) * 0.5f + 0.647977173f;
                 }
                 // Relu → r1 (Relu)
-                global::TypedModels.Compiled.Kernels.Relu(__v1, __v4);
+                global::TypedModels.Compiled.Kernels.Relu(x: __v1, d: __v4);
                 // MatMul → m2 (MatMul)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
@@ -168,19 +168,19 @@ namespace App
                     __out[5] = __x0 * 0.0289877374f + __x1 * (-0.416145027f) + __x2 * (-0.178321838f) + __x3 * (-0.256021917f) + __x4 * 0.348890841f + __x5 * 0.21107842f + __x6 * 0.706263483f + __x7 * 0.722936749f;
                 }
                 // Add → a2 (Add)
-                global::TypedModels.Compiled.Kernels.Add(__v5, stackalloc int[] { (int)__s0, 6 }, __Weights3, __Dims0, __v7, stackalloc int[] { (int)__s0, 6 });
+                global::TypedModels.Compiled.Kernels.Add(a: __v5, aShape: stackalloc int[] { (int)__s0, 6 }, b: __Weights3, bShape: __Dims0, d: __v7, dShape: stackalloc int[] { (int)__s0, 6 });
                 // LeakyRelu → l2 (LeakyRelu)
-                global::TypedModels.Compiled.Kernels.LeakyRelu(__v7, 0.100000001f, __v9);
+                global::TypedModels.Compiled.Kernels.LeakyRelu(x: __v7, alpha: 0.100000001f, d: __v9);
                 // Softmax → probs (Softmax)
-                global::TypedModels.Compiled.Kernels.Softmax(__v9, __v11, (int)(__s0 * 2L), 3, 1);
+                global::TypedModels.Compiled.Kernels.Softmax(x: __v9, d: __v11, outer: (int)(__s0 * 2L), axis: 3, inner: 1);
                 // Concat → joined (Concat)
-                global::TypedModels.Compiled.Kernels.ConcatPart(__v11, __v13, (int)(__s0), 6, 9, 0);
+                global::TypedModels.Compiled.Kernels.ConcatPart(x: __v11, d: __v13, outer: (int)(__s0), block: 6, outputBlock: 9, offset: 0);
                 // Concat → joined (Concat)
-                global::TypedModels.Compiled.Kernels.ConcatPart(x, __v13, (int)(__s0), 3, 9, 6);
+                global::TypedModels.Compiled.Kernels.ConcatPart(x: x, d: __v13, outer: (int)(__s0), block: 3, outputBlock: 9, offset: 6);
                 // Sigmoid → squashed (Sigmoid)
-                global::TypedModels.Compiled.Kernels.Sigmoid(__v13, __v14);
+                global::TypedModels.Compiled.Kernels.Sigmoid(x: __v13, d: __v14);
                 // Mul → scores (Mul)
-                global::TypedModels.Compiled.Kernels.Mul(__v14, stackalloc int[] { (int)__s0, 9 }, __Weights4, global::System.ReadOnlySpan<int>.Empty, __v15, stackalloc int[] { (int)__s0, 9 });
+                global::TypedModels.Compiled.Kernels.Mul(a: __v14, aShape: stackalloc int[] { (int)__s0, 9 }, b: __Weights4, bShape: global::System.ReadOnlySpan<int>.Empty, d: __v15, dShape: stackalloc int[] { (int)__s0, 9 });
                 // Tile → tiled (Tile)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
@@ -194,13 +194,13 @@ namespace App
                     __out[5] = __in[2];
                 }
                 // Tanh → t (Tanh)
-                global::TypedModels.Compiled.Kernels.Tanh(x, __v20);
+                global::TypedModels.Compiled.Kernels.Tanh(x: x, d: __v20);
                 // Transpose → swapped (Transpose)
-                global::TypedModels.Compiled.Kernels.Transpose(__v11, stackalloc int[] { (int)__s0, 2, 3 }, __Dims1, __v21);
+                global::TypedModels.Compiled.Kernels.Transpose(x: __v11, shape: stackalloc int[] { (int)__s0, 2, 3 }, perm: __Dims1, d: __v21);
                 // Sub → shifted (Sub)
-                global::TypedModels.Compiled.Kernels.Sub(__v20, stackalloc int[] { (int)__s0, 3 }, __Weights5, __Dims2, __v22, stackalloc int[] { (int)__s0, 3 });
+                global::TypedModels.Compiled.Kernels.Sub(a: __v20, aShape: stackalloc int[] { (int)__s0, 3 }, b: __Weights5, bShape: __Dims2, d: __v22, dShape: stackalloc int[] { (int)__s0, 3 });
                 // Div → divided (Div)
-                global::TypedModels.Compiled.Kernels.Div(__v22, stackalloc int[] { (int)__s0, 3 }, __Weights5, __Dims2, __v24, stackalloc int[] { (int)__s0, 3 });
+                global::TypedModels.Compiled.Kernels.Div(a: __v22, aShape: stackalloc int[] { (int)__s0, 3 }, b: __Weights5, bShape: __Dims2, d: __v24, dShape: stackalloc int[] { (int)__s0, 3 });
                 var __shapes = __compiled.Shapes;
                 __shapes[0] = __s0;
                 __shapes[1] = 9;
