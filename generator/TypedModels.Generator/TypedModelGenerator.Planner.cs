@@ -20,8 +20,10 @@ public sealed partial class TypedModelGenerator
         /// <summary>The ops the compiled backend runs: the one list, which the conformance report prints and a test holds the README's list to.</summary>
         public static readonly string[] SupportedOps =
         [
-            "Add", "Cast", "Concat", "Constant", "Div", "Flatten", "Gemm", "Identity", "LeakyRelu", "MatMul", "Mul", "Relu",
-            "Reshape", "Sigmoid", "Softmax", "Squeeze", "Sub", "Tanh", "Tile", "Transpose", "Unsqueeze",
+            "Abs", "Add", "Cast", "Ceil", "Clip", "Concat", "Constant", "Cos", "Div", "Elu", "Exp", "Flatten", "Floor", "Gemm",
+            "HardSigmoid", "Identity", "LeakyRelu", "Log", "MatMul", "Mul", "Neg", "Reciprocal", "Relu", "Reshape", "Round",
+            "Selu", "Sigmoid", "Sin", "Softmax", "Softplus", "Softsign", "Sqrt", "Squeeze", "Sub", "Tanh", "ThresholdedRelu",
+            "Tile", "Transpose", "Unsqueeze",
         ];
 
         private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
@@ -174,7 +176,15 @@ public sealed partial class TypedModelGenerator
                 case "Unsqueeze": Unsqueeze(); break;
                 case "Transpose": Transpose(); break;
                 case "Add" or "Sub" or "Mul" or "Div": Binary(node.OpType); break;
-                case "Relu" or "Sigmoid" or "Tanh": Unary(node.OpType); break;
+                case "Relu" or "Sigmoid" or "Tanh" or "Abs" or "Neg" or "Floor" or "Ceil" or "Round" or "Sqrt" or "Reciprocal"
+                    or "Exp" or "Log" or "Sin" or "Cos" or "Softsign" or "Softplus":
+                    Unary(node.OpType);
+                    break;
+                case "HardSigmoid": Unary("HardSigmoid", Float("alpha", 0.2f), Float("beta", 0.5f)); break;
+                case "Elu": Unary("Elu", Float("alpha", 1f)); break;
+                case "Selu": Unary("Selu", Float("alpha", 1.67326319217681884765625f), Float("gamma", 1.05070102214813232421875f)); break;
+                case "ThresholdedRelu": Unary("ThresholdedRelu", Float("alpha", 1f)); break;
+                case "Clip": Clip(); break;
                 case "LeakyRelu": Unary("LeakyRelu", ("alpha", PlanArg.Float(FloatAttribute("alpha", 0.01f)))); break;
                 case "Softmax": Softmax(); break;
                 case "Gemm": Gemm(); break;
@@ -185,6 +195,25 @@ public sealed partial class TypedModelGenerator
         }
 
         // --- operators ---
+
+        // A float attribute as the kernel argument of the same name.
+        private (string, PlanArg) Float(string name, float fallback) => (name, PlanArg.Float(FloatAttribute(name, fallback)));
+
+        // Clip's bounds: attributes before opset 11, optional constant inputs (scalars) from it on; absent, unbounded.
+        private void Clip()
+        {
+            float Bound(int input, string attribute, float unbounded)
+            {
+                if (_opset < 11)
+                    return FloatAttribute(attribute, unbounded);
+                if (_node.Inputs.Count <= input || _node.Inputs[input].Length == 0)
+                    return unbounded;
+                var value = Input(input);
+                RequireFloat(value, input);
+                return value.Floats is { Length: 1 } bound ? bound[0] : throw new Unsupported($"its {attribute} is not a constant scalar");
+            }
+            Unary("Clip", ("min", PlanArg.Float(Bound(1, "min", float.NegativeInfinity))), ("max", PlanArg.Float(Bound(2, "max", float.PositiveInfinity))));
+        }
 
         private void Constant(GraphNode node)
         {

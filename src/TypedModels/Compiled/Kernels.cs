@@ -14,7 +14,7 @@ namespace TypedModels.Compiled;
 /// call per row would cost more than the row (the small dims of the models this backend is for).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Kernels
+public static partial class Kernels
 {
     /// <summary>
     /// Decodes a compiled model's weights, written by the generator as base64 of their little-endian bytes in a UTF-8
