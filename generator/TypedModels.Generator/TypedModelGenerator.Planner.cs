@@ -21,7 +21,9 @@ public sealed partial class TypedModelGenerator
         public static readonly string[] SupportedOps =
         [
             "Abs", "Add", "Cast", "Ceil", "Clip", "Concat", "Constant", "Cos", "Div", "Elu", "Exp", "Flatten", "Floor", "Gemm",
-            "HardSigmoid", "Identity", "LeakyRelu", "Log", "MatMul", "Mul", "Neg", "Reciprocal", "Relu", "Reshape", "Round",
+            "HardSigmoid", "Identity", "LeakyRelu", "Log", "MatMul", "Mul", "Neg", "Reciprocal", "ReduceL1", "ReduceL2",
+            "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare",
+            "Relu", "Reshape", "Round",
             "Selu", "Sigmoid", "Sin", "Softmax", "Softplus", "Softsign", "Sqrt", "Squeeze", "Sub", "Tanh", "ThresholdedRelu",
             "Tile", "Transpose", "Unsqueeze",
         ];
@@ -185,6 +187,10 @@ public sealed partial class TypedModelGenerator
                 case "Selu": Unary("Selu", Float("alpha", 1.67326319217681884765625f), Float("gamma", 1.05070102214813232421875f)); break;
                 case "ThresholdedRelu": Unary("ThresholdedRelu", Float("alpha", 1f)); break;
                 case "Clip": Clip(); break;
+                case "ReduceSum" or "ReduceMean" or "ReduceMax" or "ReduceMin" or "ReduceProd" or "ReduceL1" or "ReduceL2"
+                    or "ReduceSumSquare" or "ReduceLogSum" or "ReduceLogSumExp":
+                    Reduce();
+                    break;
                 case "LeakyRelu": Unary("LeakyRelu", ("alpha", PlanArg.Float(FloatAttribute("alpha", 0.01f)))); break;
                 case "Softmax": Softmax(); break;
                 case "Gemm": Gemm(); break;
@@ -303,7 +309,37 @@ public sealed partial class TypedModelGenerator
             Alias([.. shape]);
         }
 
-        /// <summary>Squeeze's and Unsqueeze's axes: an attribute before opset 13, a constant input since; null when neither is given.</summary>
+        /// <summary>
+        /// A reduction over constant axes (an attribute, or a constant input: ReduceSum's from opset 13, the others' from
+        /// 18); none given: every axis, unless <c>noop_with_empty_axes</c> makes it the identity.
+        /// </summary>
+        private void Reduce()
+        {
+            var x = Input(0);
+            RequireFloat(x, 0);
+            int rank = x.Shape.Length;
+            var given = ConstantAxes();
+            if ((given is null || given.Length == 0) && IntAttribute("noop_with_empty_axes", 0) != 0)
+            {
+                Alias(x.Shape);
+                return;
+            }
+            var axes = given is null || given.Length == 0 ? Enumerable.Range(0, rank).ToList() : Resolve(given, rank);
+            bool keep = IntAttribute("keepdims", 1) != 0;
+            var shape = new List<PlanDim>();
+            for (int i = 0; i < rank; i++)
+            {
+                if (!axes.Contains(i))
+                    shape.Add(x.Shape[i]);
+                else if (keep)
+                    shape.Add(PlanDim.Fixed(1));
+            }
+            int d = Output([.. shape]);
+            Step(_node.OpType, ("x", Tensor(0)), ("shape", PlanArg.Shape(x.Shape.ToEquatableArray())),
+                ("reduced", PlanArg.Shape(Enumerable.Range(0, rank).Select(i => PlanDim.Fixed(axes.Contains(i) ? 1 : 0)).ToEquatableArray())), ("d", PlanArg.Tensor(d)));
+        }
+
+        /// <summary>Squeeze's and Unsqueeze's axes (and the reductions'): an attribute before opset 13, a constant input since; null when neither is given.</summary>
         private long[]? ConstantAxes()
         {
             if (_node.Attributes.FirstOrDefault(a => a.Name == "axes" && a.Kind == AttributeKind.Ints) is { } attribute)

@@ -51,7 +51,7 @@ public class DiagnosticsRegistryTests
         string readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md"));
         int start = readme.IndexOf("* What compiles:", System.StringComparison.Ordinal);
         string bullet = readme[start..readme.IndexOf("shapes must be known", start, System.StringComparison.Ordinal)];
-        var listed = System.Text.RegularExpressions.Regex.Matches(bullet, "`([A-Z][A-Za-z]+)`").Select(m => m.Groups[1].Value).Order();
+        var listed = System.Text.RegularExpressions.Regex.Matches(bullet, "`([A-Z][A-Za-z0-9]+)`").Select(m => m.Groups[1].Value).Order();
         Assert.Equal(TypedModelGenerator.Planner.SupportedOps.Order(), listed);
     }
 }
