@@ -20,8 +20,8 @@ public sealed partial class TypedModelGenerator
         /// <summary>The ops the compiled backend runs: the one list, which the conformance report prints and a test holds the README's list to.</summary>
         public static readonly string[] SupportedOps =
         [
-            "Abs", "Add", "Cast", "Ceil", "Clip", "Concat", "Constant", "Cos", "Div", "Elu", "Exp", "Flatten", "Floor", "Gemm",
-            "HardSigmoid", "Identity", "LeakyRelu", "Log", "MatMul", "Mul", "Neg", "Reciprocal", "ReduceL1", "ReduceL2",
+            "Abs", "Add", "Cast", "CastLike", "Ceil", "Clip", "Concat", "Constant", "Cos", "Div", "Dropout", "Elu", "Exp", "Flatten",
+            "Floor", "Gemm", "HardSigmoid", "Identity", "LeakyRelu", "Log", "LogSoftmax", "MatMul", "Mul", "Neg", "Reciprocal", "ReduceL1", "ReduceL2",
             "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare",
             "Relu", "Reshape", "Round",
             "Selu", "Sigmoid", "Sin", "Softmax", "Softplus", "Softsign", "Sqrt", "Squeeze", "Sub", "Tanh", "ThresholdedRelu",
@@ -192,7 +192,9 @@ public sealed partial class TypedModelGenerator
                     Reduce();
                     break;
                 case "LeakyRelu": Unary("LeakyRelu", ("alpha", PlanArg.Float(FloatAttribute("alpha", 0.01f)))); break;
-                case "Softmax": Softmax(); break;
+                case "Softmax" or "LogSoftmax": Softmax(); break;
+                case "CastLike": CastLike(); break;
+                case "Dropout": Dropout(); break;
                 case "Gemm": Gemm(); break;
                 case "MatMul": MatMul(); break;
                 case "Tile": Tile(); break;
@@ -243,6 +245,26 @@ public sealed partial class TypedModelGenerator
             if (to != 1 || x.ElementType != "float")
                 throw new Unsupported($"a cast from {x.ElementType} to {ElementTypes.Name(to)}; the compiled backend computes float tensors only");
             Alias(x.Shape);
+        }
+
+        // CastLike: Cast to the element type of its second input; the compiled backend has float to float only.
+        private void CastLike()
+        {
+            var (x, like) = (Input(0), Input(1));
+            if (x.ElementType != "float" || like.ElementType != "float")
+                throw new Unsupported($"a cast from {x.ElementType} to {like.ElementType}; the compiled backend computes float tensors only");
+            Alias(x.Shape);
+        }
+
+        // Dropout at inference is the identity (ONNX: no dropout unless training_mode, which must then be a constant false);
+        // its mask output is not computed.
+        private void Dropout()
+        {
+            if (_node.Outputs.Count > 1 && _node.Outputs[1].Length > 0)
+                throw new Unsupported("its mask output is asked for; the compiled backend computes the inference output only");
+            if (_node.Inputs.Count > 2 && _node.Inputs[2].Length > 0 && Input(2).Longs is not [0] && Input(2).Floats is not [0])
+                throw new Unsupported("its training_mode is not a constant false");
+            Alias(Input(0).Shape);
         }
 
         private void Reshape()
@@ -401,7 +423,7 @@ public sealed partial class TypedModelGenerator
             var along = (single ? x.Shape.Skip(axis).Take(1) : x.Shape.Skip(axis)).ToEquatableArray();
             var inner = (single ? x.Shape.Skip(axis + 1) : []).ToEquatableArray();
             int d = Output(x.Shape);
-            Step("Softmax", ("x", Tensor(0)), ("d", PlanArg.Tensor(d)), ("outer", PlanArg.Count(outer)), ("axis", PlanArg.Count(along)), ("inner", PlanArg.Count(inner)));
+            Step(_node.OpType, ("x", Tensor(0)), ("d", PlanArg.Tensor(d)), ("outer", PlanArg.Count(outer)), ("axis", PlanArg.Count(along)), ("inner", PlanArg.Count(inner)));
         }
 
         private void Gemm()

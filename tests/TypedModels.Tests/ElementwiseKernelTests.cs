@@ -66,6 +66,29 @@ public sealed class ElementwiseKernelTests
             Assert.True(Math.Abs(d[i] - selu[i]) <= 4 * (MathF.BitIncrement(largest) - largest), $"Selu({X[i]}): {d[i]} against {selu[i]}");
     }
 
+    [Theory]
+    [InlineData(2, 5, 3)]   // a middle axis
+    [InlineData(6, 5, 1)]   // the last axis
+    public void LogSoftmax_is_x_minus_the_log_of_the_sum_of_exponentials(int outer, int axis, int inner)
+    {
+        float[] x = [.. X.Take(outer * axis * inner)];
+        var d = new float[x.Length];
+        Kernels.LogSoftmax(x, d, outer, axis, inner);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                var along = Enumerable.Range(0, axis).Select(k => (double)x[(o * axis + k) * inner + i]).ToArray();
+                double log = Math.Log(along.Sum(v => Math.Exp(v - along.Max()))) + along.Max();
+                // x − max − log cancels near the row's maximum: the bound is 4 ulps of the row's largest magnitude.
+                float largest = (float)along.Max(v => Math.Abs(v - log));
+                for (int k = 0; k < axis; k++)
+                {
+                    float actual = d[(o * axis + k) * inner + i];
+                    Assert.True(Math.Abs(actual - (along[k] - log)) <= 4 * (MathF.BitIncrement(largest) - largest), $"LogSoftmax[{o}, {k}, {i}]: {actual} against {along[k] - log}");
+                }
+            }
+    }
+
     [Fact]
     public void An_empty_tensor_is_a_valid_call()
     {

@@ -115,6 +115,30 @@ public static partial class Kernels
     }
 
     /// <summary>
+    /// <c>LogSoftmax</c> over <paramref name="axis"/> elements, laid out as <see cref="Softmax"/>'s: x − max − ln Σ e^(x − max),
+    /// which stays finite where the softmax itself underflows.
+    /// </summary>
+    public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> d, int outer, int axis, int inner)
+    {
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * axis * inner + i;
+                float max = float.NegativeInfinity;
+                for (int k = 0; k < axis; k++)
+                    max = MathF.Max(max, x[start + k * inner]);
+                float sum = 0;
+                for (int k = 0; k < axis; k++)
+                    sum += MathF.Exp(x[start + k * inner] - max);
+                float log = MathF.Log(sum);
+                for (int k = 0; k < axis; k++)
+                    d[start + k * inner] = x[start + k * inner] - max - log;
+            }
+        }
+    }
+
+    /// <summary>
     /// <c>Gemm</c>: d[M,N] = alpha·A'·B' + beta·C, where A' is A [M,K] (or Aᵀ of [K,M] when <paramref name="transA"/>),
     /// B' is B [K,N] (or Bᵀ of [N,K]), and C (empty when absent) broadcasts from [<paramref name="cRows"/>, <paramref name="cColumns"/>]
     /// with each 1 or the full size.
