@@ -102,9 +102,7 @@ public static partial class Kernels
             for (int i = 0; i < inner; i++)
             {
                 int start = o * axis * inner + i;
-                float max = float.NegativeInfinity;
-                for (int k = 0; k < axis; k++)
-                    max = MathF.Max(max, x[start + k * inner]);
+                float max = StridedMax(x, start, axis, inner);
                 float sum = 0;
                 for (int k = 0; k < axis; k++)
                     sum += d[start + k * inner] = MathF.Exp(x[start + k * inner] - max);
@@ -112,6 +110,15 @@ public static partial class Kernels
                     d[start + k * inner] /= sum;
             }
         }
+    }
+
+    // The largest of count elements from start, stride apart: the softmaxes' shift, which keeps e^x finite.
+    private static float StridedMax(ReadOnlySpan<float> x, int start, int count, int stride)
+    {
+        float max = float.NegativeInfinity;
+        for (int k = 0; k < count; k++)
+            max = MathF.Max(max, x[start + k * stride]);
+        return max;
     }
 
     /// <summary>
@@ -125,9 +132,7 @@ public static partial class Kernels
             for (int i = 0; i < inner; i++)
             {
                 int start = o * axis * inner + i;
-                float max = float.NegativeInfinity;
-                for (int k = 0; k < axis; k++)
-                    max = MathF.Max(max, x[start + k * inner]);
+                float max = StridedMax(x, start, axis, inner);
                 float sum = 0;
                 for (int k = 0; k < axis; k++)
                     sum += MathF.Exp(x[start + k * inner] - max);
