@@ -44,6 +44,17 @@ internal static class ElementTypes
     /// <summary>The bytes one element takes in memory; 0 for strings and for types of less than a byte or no .NET form.</summary>
     public static int Size(long dataType) => Find(dataType)?.Size ?? 0;
 
+    /// <summary>As <see cref="Size(long)"/>, by ONNX name.</summary>
+    public static int SizeOf(string onnxName)
+    {
+        foreach (var row in Rows)
+        {
+            if (row.Name == onnxName)
+                return row.Size;
+        }
+        return 0;
+    }
+
     /// <summary>The C# type and ONNX Runtime's <c>TensorElementType</c> name of a type a typed client carries; null for the others.</summary>
     public static (string ClrType, string OrtName)? Carried(string onnxName)
     {

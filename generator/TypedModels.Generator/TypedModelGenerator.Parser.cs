@@ -299,7 +299,7 @@ public sealed partial class TypedModelGenerator
 
             // Compiled or Auto: the graph decides. Every reason is an error when compiling was asked for, one
             // information when Auto falls back to ONNX Runtime.
-            var (plan, reasons) = Planner.Plan(signature, symbolSpecs, inputSpecs, outputSpecs, cancellationToken);
+            var (plan, reasons) = Compiled.Planner.Plan(signature, symbolSpecs, inputSpecs, outputSpecs, cancellationToken);
             if (plan is not null && backend == Backend.Auto && plan.MultiplyAddsPerRow > AutoMultiplyAddsPerRow)
             {
                 reasons.Add($"its matrix products take {plan.MultiplyAddsPerRow.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} multiply-adds per row, more than the {AutoMultiplyAddsPerRow} up to which " +

@@ -15,7 +15,7 @@ public sealed partial class TypedModelGenerator : IIncrementalGenerator
     private const string AttributeName = "TypedModels.TypedModelAttribute";
 
     /// <summary>The ONNX ops <c>Backend="Compiled"</c> runs (for reports and docs, which derive their lists from it).</summary>
-    public static System.Collections.Generic.IReadOnlyList<string> CompiledOps => Planner.SupportedOps;
+    public static System.Collections.Generic.IReadOnlyList<string> CompiledOps => Compiled.OpRegistry.Supported;
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)

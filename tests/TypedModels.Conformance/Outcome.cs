@@ -64,44 +64,52 @@ internal sealed record UlpComparison(double ScaledUlps, long ElementUlps, string
 
     public UlpComparison Worse(UlpComparison other) => other.ScaledUlps > ScaledUlps || (other.ScaledUlps == ScaledUlps && other.ElementUlps > ElementUlps) ? other : this;
 
+    /// <summary>
+    /// Float and double outputs in ulps of the largest magnitude of the raw API's tensor; every other type (integers,
+    /// bool) must be equal, byte for byte.
+    /// </summary>
     public static UlpComparison Of(RunOutput[] outputs, RunOutput[] raw)
     {
         var worst = Equal;
         foreach (var output in outputs)
         {
             var other = raw.FirstOrDefault(r => r.Name == output.Name);
-            if (other is null || output.DataType != 1 || !output.Shape.SequenceEqual(other.Shape))
+            if (other is null || output.DataType != other.DataType || !output.Shape.SequenceEqual(other.Shape))
             {
                 worst = worst.Worse(new UlpComparison(double.PositiveInfinity, long.MaxValue, $"output '{output.Name}' is missing or has another type or shape"));
                 continue;
             }
-            var a = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.Bytes);
-            var b = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(other.Bytes);
-            float largest = 0;
-            foreach (float x in b)
-                largest = float.IsFinite(x) ? Math.Max(largest, Math.Abs(x)) : largest;
-            double ulp = Math.Max(Ulp(largest), float.Epsilon);
-            for (int i = 0; i < a.Length; i++)
+            worst = output.DataType switch
             {
-                if (a[i].Equals(b[i]) || (float.IsNaN(a[i]) && float.IsNaN(b[i])))
-                    continue;
-                double scaled = float.IsFinite(a[i]) && float.IsFinite(b[i]) ? Math.Abs((double)a[i] - b[i]) / ulp : double.PositiveInfinity;
-                worst = worst.Worse(new UlpComparison(scaled, Distance(a[i], b[i]), $"output '{output.Name}'[{i}]: {a[i]:R} against {b[i]:R}"));
-            }
+                1 => worst.Worse(Compare(output.Name, Floats(output), Floats(other), x => MathF.BitIncrement((float)x) - x)),
+                11 => worst.Worse(Compare(output.Name, Doubles(output), Doubles(other), x => Math.BitIncrement(x) - x)),
+                _ => output.Bytes.AsSpan().SequenceEqual(other.Bytes) ? worst
+                    : worst.Worse(new UlpComparison(double.PositiveInfinity, long.MaxValue, $"output '{output.Name}' differs from the raw API's (type {output.DataType}, compared exactly)")),
+            };
         }
         return worst;
     }
 
-    private static double Ulp(float x) => MathF.BitIncrement(x) - x;
+    private static double[] Floats(RunOutput output) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.Bytes).ToArray().Select(f => (double)f).ToArray();
 
-    // Floats ordered as integers: the number of representable values between two of them.
-    private static long Distance(float a, float b)
+    private static double[] Doubles(RunOutput output) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(output.Bytes).ToArray();
+
+    // Element distances in ulps of the type (ulp: the gap above a magnitude), scaled by the largest magnitude's ulp.
+    private static UlpComparison Compare(string name, double[] a, double[] b, Func<double, double> ulpAbove)
     {
-        static long Ordered(float x)
+        var worst = Equal;
+        double largest = 0;
+        foreach (double x in b)
+            largest = double.IsFinite(x) ? Math.Max(largest, Math.Abs(x)) : largest;
+        double ulp = Math.Max(ulpAbove(largest), double.Epsilon);
+        for (int i = 0; i < a.Length; i++)
         {
-            int bits = BitConverter.SingleToInt32Bits(x);
-            return bits < 0 ? int.MinValue - (long)bits : bits;
+            if (a[i].Equals(b[i]) || (double.IsNaN(a[i]) && double.IsNaN(b[i])))
+                continue;
+            double scaled = double.IsFinite(a[i]) && double.IsFinite(b[i]) ? Math.Abs(a[i] - b[i]) / ulp : double.PositiveInfinity;
+            long steps = (long)Math.Min(long.MaxValue, Math.Abs(a[i] - b[i]) / Math.Max(ulpAbove(Math.Min(Math.Abs(a[i]), Math.Abs(b[i]))), double.Epsilon));
+            worst = worst.Worse(new UlpComparison(scaled, steps, $"output '{name}'[{i}]: {a[i]:R} against {b[i]:R}"));
         }
-        return Math.Abs(Ordered(a) - Ordered(b));
+        return worst;
     }
 }

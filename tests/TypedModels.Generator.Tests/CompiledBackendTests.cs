@@ -53,8 +53,8 @@ public class CompiledBackendTests
         Assert.Equal(
         [
             "Model 'm.onnx' cannot run on the compiled backend: node 'conv1' (Conv): the compiled backend has no kernel for it (it runs " +
-                string.Join(", ", TypedModelGenerator.Planner.SupportedOps) + ")",
-            "Model 'm.onnx' cannot run on the compiled backend: node 'count' (Add): input 'n' is a tensor of int64; the compiled backend computes float tensors only",
+                string.Join(", ", TypedModels.Generator.Compiled.OpRegistry.Supported) + ")",
+            "Model 'm.onnx' cannot run on the compiled backend: node 'count' (Add): input 'n' is a tensor of int64; the compiled Add takes float",
         ], run.Diagnostics.Select(d => d.GetMessage()));
         Assert.All(run.Diagnostics, d =>
         {
@@ -122,7 +122,7 @@ public class CompiledBackendTests
         string source = Assert.Single(compiled.GeneratedTrees).ToString();
         Assert.Contains("PredictCompiled", source);
         // Its 32 × 128 and 128 × 128 weights are data, one base64 UTF-8 literal each, not 4,096 float expressions.
-        Assert.Contains("= global::TypedModels.Compiled.Kernels.Weights(", source);
+        Assert.Contains("= global::TypedModels.Compiled.Kernels.Weights<float>(", source);
         Assert.Matches("\n\\s+\"[A-Za-z0-9+/]{20000,}=*\"u8\\);", source);
         AssertCompiles(output);
     }
@@ -217,7 +217,7 @@ public class CompiledBackendTests
 
         Assert.Empty(run.Diagnostics);
         AssertCompiles(output);
-        Assert.Contains("var __arena = __compiled.Arena(__s0 * 8L + __s0 * 8L);", Assert.Single(run.GeneratedTrees).ToString());
+        Assert.Contains("var __arena = __compiled.Arena<float>(__s0 * 8L + __s0 * 8L);", Assert.Single(run.GeneratedTrees).ToString());
     }
 
     /// <summary>

@@ -36,8 +36,8 @@ public class SpecEqualityTests
         var client = Client(SeedGraphSignature);
         var signature = Signature(SeedGraphSignature);
 
-        var (first, reasons) = TypedModelGenerator.Planner.Plan(signature, client.Symbols, client.Inputs, client.Outputs);
-        var (second, _) = TypedModelGenerator.Planner.Plan(signature, client.Symbols, client.Inputs, client.Outputs);
+        var (first, reasons) = TypedModels.Generator.Compiled.Planner.Plan(signature, client.Symbols, client.Inputs, client.Outputs);
+        var (second, _) = TypedModels.Generator.Compiled.Planner.Plan(signature, client.Symbols, client.Inputs, client.Outputs);
 
         Assert.Empty(reasons);
         Assert.NotNull(first);
@@ -80,7 +80,7 @@ public class SpecEqualityTests
         var signature = Signature(SeedGraphSignature);
 
         Assert.Throws<OperationCanceledException>(() =>
-            TypedModelGenerator.Planner.Plan(signature, client.Symbols, client.Inputs, client.Outputs, new CancellationToken(canceled: true)));
+            TypedModels.Generator.Compiled.Planner.Plan(signature, client.Symbols, client.Inputs, client.Outputs, new CancellationToken(canceled: true)));
     }
 
     [Fact]

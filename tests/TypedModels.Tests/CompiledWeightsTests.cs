@@ -17,7 +17,7 @@ public sealed class CompiledWeightsTests
         var bytes = values.SelectMany(v => BitConverter.GetBytes(v)).ToArray();
         byte[] text = System.Text.Encoding.UTF8.GetBytes(Convert.ToBase64String(bytes));
 
-        float[] decoded = Kernels.Weights(text);
+        float[] decoded = Kernels.Weights<float>(text);
 
         Assert.Equal(values.Select(BitConverter.SingleToInt32Bits), decoded.Select(BitConverter.SingleToInt32Bits));
     }
@@ -25,7 +25,7 @@ public sealed class CompiledWeightsTests
     [Fact]
     public void Text_that_is_not_base64_is_refused()
     {
-        Assert.Throws<FormatException>(() => Kernels.Weights("not base64!"u8));
+        Assert.Throws<FormatException>(() => Kernels.Weights<float>("not base64!"u8));
     }
 
     [Theory]

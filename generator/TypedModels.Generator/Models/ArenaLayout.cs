@@ -7,16 +7,16 @@ namespace TypedModels.Generator.Models;
 /// Where each arena value of a <see cref="ComputePlan"/> lives. Values whose lifetimes do not overlap share a slot (as
 /// onnx2c's unionize pass does for C), so a chain of a hundred nodes holds a few intermediates, not a hundred. A value
 /// lives from the step that first names it (the step that writes it: steps are in topological order) to the last step
-/// that names it or an alias of it; an output lives to the end. A slot holds values of one symbol signature
-/// (<c>batch · seq</c>, say), sized by the largest fixed factor among them, so its size stays one product.
+/// that names it or an alias of it; an output lives to the end. A slot holds values of one element type and one symbol
+/// signature (<c>batch · seq</c>, say), sized by the largest fixed factor among them, so its size stays one product.
 /// </summary>
 internal static class ArenaLayout
 {
-    /// <summary>A slot: the symbols its size multiplies (sorted, repeated as often as they occur) and the fixed factor.</summary>
-    public sealed record Slot(EquatableArray<int> Symbols, long Factor);
+    /// <summary>A slot: its element type, the symbols its size multiplies (sorted, repeated as often as they occur) and the fixed factor.</summary>
+    public sealed record Slot(string ElementType, EquatableArray<int> Symbols, long Factor);
 
-    /// <summary>For each value of <paramref name="plan"/>, its slot (-1 for values not in the arena), and the slots.</summary>
-    public static (int[] SlotOf, List<Slot> Slots) Assign(ComputePlan plan)
+    /// <summary>For each value of <paramref name="plan"/>, its slot (-1 for values not in the arena), and the slots; <paramref name="mentions"/> holds the values each step names.</summary>
+    public static (int[] SlotOf, List<Slot> Slots) Assign(ComputePlan plan, IReadOnlyList<HashSet<int>> mentions)
     {
         int count = plan.Values.Count;
         var birth = new int[count];
@@ -31,18 +31,13 @@ internal static class ArenaLayout
                 v = plan.Values[v].Source;
             return v;
         }
-        void Mention(int v, int step)
+        for (int s = 0; s < mentions.Count; s++)
         {
-            int root = Root(v);
-            birth[root] = System.Math.Min(birth[root], step);
-            death[root] = System.Math.Max(death[root], step);
-        }
-        for (int s = 0; s < plan.Steps.Count; s++)
-        {
-            foreach (var arg in plan.Steps[s].Args)
+            foreach (int v in mentions[s])
             {
-                if (arg.Kind == ArgKind.Tensor && arg.Integer >= 0)
-                    Mention((int)arg.Integer, s);
+                int root = Root(v);
+                birth[root] = System.Math.Min(birth[root], s);
+                death[root] = System.Math.Max(death[root], s);
             }
         }
         foreach (int output in plan.Outputs)
@@ -57,19 +52,19 @@ internal static class ArenaLayout
             // A value no step names (an output no step writes, say) lives throughout.
             if (birth[v] == int.MaxValue)
                 (birth[v], death[v]) = (-1, int.MaxValue);
-            var shape = plan.Values[v].Shape;
-            var symbols = shape.Where(d => !d.IsFixed).Select(d => d.Symbol).OrderBy(d => d).ToEquatableArray();
-            long factor = shape.Where(d => d.IsFixed).Aggregate(1L, (p, d) => p * d.Value);
+            var value = plan.Values[v];
+            var symbols = value.Shape.Where(d => !d.IsFixed).Select(d => d.Symbol).OrderBy(d => d).ToEquatableArray();
+            long factor = value.Shape.Where(d => d.IsFixed).Aggregate(1L, (p, d) => p * d.Value);
             // Freed strictly before this value is written: a kernel never reads and writes one slot in one call.
             int slot = -1;
             for (int k = 0; k < slots.Count && slot < 0; k++)
             {
-                if (slots[k].Symbols.Equals(symbols) && freeAfter[k] < birth[v])
+                if (slots[k].ElementType == value.ElementType && slots[k].Symbols.Equals(symbols) && freeAfter[k] < birth[v])
                     slot = k;
             }
             if (slot < 0)
             {
-                slots.Add(new Slot(symbols, factor));
+                slots.Add(new Slot(value.ElementType, symbols, factor));
                 freeAfter.Add(death[v]);
                 slot = slots.Count - 1;
             }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Linq;
+using TypedModels.Generator.Compiled;
 
 namespace TypedModels.Generator.Models;
 
@@ -17,8 +17,11 @@ internal sealed record ComputePlan(
     EquatableArray<int> Outputs,
     long MultiplyAddsPerRow);
 
-/// <summary>A float tensor from the model, emitted as a static <c>ReadOnlySpan&lt;float&gt;</c> (data in the assembly image).</summary>
-internal sealed record PlanConstant(string Name, EquatableArray<float> Values);
+/// <summary>
+/// A tensor from the model, emitted as static data: <paramref name="Data"/> is its elements' little-endian bytes in
+/// base64 (one string: equality is one comparison, and large constants are written as exactly this text).
+/// </summary>
+internal sealed record PlanConstant(string Name, string ElementType, int Count, string Data);
 
 /// <summary>Where a value lives: a <c>Predict</c> parameter, a constant, its own slice of the arena, or another value's storage.</summary>
 internal enum Storage
@@ -29,8 +32,11 @@ internal enum Storage
     Alias,
 }
 
-/// <summary>A tensor of the plan. <paramref name="Source"/> is the input, constant or aliased value's index, by <paramref name="Storage"/>.</summary>
-internal sealed record PlanValue(string Name, Storage Storage, int Source, EquatableArray<PlanDim> Shape);
+/// <summary>
+/// A tensor of the plan, of ONNX element type <paramref name="ElementType"/>. <paramref name="Source"/> is the input,
+/// constant or aliased value's index, by <paramref name="Storage"/>.
+/// </summary>
+internal sealed record PlanValue(string Name, Storage Storage, int Source, EquatableArray<PlanDim> Shape, string ElementType = "float");
 
 /// <summary>A dim: a fixed size, or one of the client's symbols (<see cref="Symbol"/> ≥ 0).</summary>
 internal readonly record struct PlanDim(long Value, int Symbol)
@@ -44,43 +50,14 @@ internal readonly record struct PlanDim(long Value, int Symbol)
     public override string ToString() => IsFixed ? Value.ToString(CultureInfo.InvariantCulture) : "$" + Symbol.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>One kernel call, for the node it computes (named in a comment above it).</summary>
-internal sealed record PlanStep(string Kernel, string Node, string OpType, EquatableArray<PlanArg> Args)
-{
-    /// <summary>The argument for the kernel's parameter <paramref name="name"/>.</summary>
-    public PlanArg this[string name] => Args.First(a => a.Name == name);
-}
-
-internal enum ArgKind
-{
-    /// <summary>A value's span (<see cref="PlanArg.Integer"/> is its index; -1 for an absent optional input).</summary>
-    Tensor,
-
-    /// <summary>Dims passed as a <c>ReadOnlySpan&lt;int&gt;</c>.</summary>
-    Shape,
-
-    /// <summary>The product of <see cref="PlanArg.Dims"/> as an <c>int</c>.</summary>
-    Count,
-    Float,
-    Bool,
-}
-
 /// <summary>
-/// An argument of a kernel call. <paramref name="Name"/> is the kernel's parameter: the emitter writes every argument
-/// named (<c>transB: true</c>), so the C# compiler checks the planner's calls against the kernels' signatures.
+/// One step of the plan, for the node it computes (named in a comment above its code). Each kind of step is a record
+/// of its own, declared beside the operator that plans it (<c>Compiled/Ops/</c>), holding exactly what its kernel call
+/// needs; it writes that call itself, every argument named, so the C# compiler checks it against the kernel's
+/// signature. Records compare by value, derived fields and kind included, so the generator's cache still works.
 /// </summary>
-internal sealed record PlanArg(ArgKind Kind, long Integer, float Real, EquatableArray<PlanDim> Dims, string Name = "")
+internal abstract record PlanStep(string Node, string OpType)
 {
-    public static PlanArg Tensor(int value) => new(ArgKind.Tensor, value, 0, EquatableArray<PlanDim>.Empty);
-
-    public static PlanArg Shape(EquatableArray<PlanDim> dims) => new(ArgKind.Shape, 0, 0, dims);
-
-    public static PlanArg Count(EquatableArray<PlanDim> dims) => new(ArgKind.Count, 0, 0, dims);
-
-    public static PlanArg Float(float value) => new(ArgKind.Float, 0, value, EquatableArray<PlanDim>.Empty);
-
-    public static PlanArg Bool(bool value) => new(ArgKind.Bool, value ? 1 : 0, 0, EquatableArray<PlanDim>.Empty);
-
-    /// <summary>A <see cref="ArgKind.Bool"/> argument's value.</summary>
-    public bool IsTrue => Integer != 0;
+    /// <summary>Writes the step's code; every tensor it names goes through <see cref="StepWriter.Tensor"/>, which is how the arena learns its lifetimes.</summary>
+    public abstract void Emit(StepWriter w);
 }

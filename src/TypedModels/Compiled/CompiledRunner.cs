@@ -20,7 +20,7 @@ public sealed class CompiledRunner : IDisposable
     private readonly ShapeResolver _resolver;
     private readonly long[] _symbols;
     private readonly int[] _lengths;
-    private float[] _arena = [];
+    private Array?[] _arenas = [];
     private bool _busy;
     private bool _resolved;
     private bool _disposed;
@@ -141,18 +141,39 @@ public sealed class CompiledRunner : IDisposable
         }
     }
 
-    /// <summary>The first <paramref name="length"/> elements of the arena, grown (allocating) only when a call needs more than any before.</summary>
+    /// <summary>
+    /// The first <paramref name="length"/> elements of the arena of <typeparamref name="T"/> (one per element type the
+    /// model computes in), grown (allocating) only when a call needs more than any before.
+    /// </summary>
     /// <exception cref="ArgumentException">The call's tensors need more elements than an array holds.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Span<float> Arena(long length) => length <= _arena.Length ? _arena.AsSpan(0, (int)length) : Grow(length);
+    public Span<T> Arena<T>(long length) where T : unmanaged
+    {
+        int slot = ArenaSlot<T>.Index;
+        if (slot < _arenas.Length && _arenas[slot] is T[] arena && length <= arena.Length)
+            return arena.AsSpan(0, (int)length);
+        return Grow<T>(length);
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Span<float> Grow(long length)
+    private Span<T> Grow<T>(long length) where T : unmanaged
     {
         if (length > Array.MaxLength)
             throw new ArgumentException($"{_descriptor.Name}: this call's intermediate tensors need {length} elements, more than one array holds; use smaller inputs.");
-        _arena = new float[length];
-        return _arena;
+        int slot = ArenaSlot<T>.Index;
+        if (slot >= _arenas.Length)
+            Array.Resize(ref _arenas, slot + 1);
+        var arena = new T[length];
+        _arenas[slot] = arena;
+        return arena;
+    }
+
+    // A number per element type, so an arena is found by an array index rather than a lookup by type.
+    private static int s_arenaTypes;
+
+    private static class ArenaSlot<T>
+    {
+        public static readonly int Index = System.Threading.Interlocked.Increment(ref s_arenaTypes) - 1;
     }
 
     // Named after the generated class, which is what the user holds.
@@ -167,6 +188,6 @@ public sealed class CompiledRunner : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _arena = [];
+        _arenas = [];
     }
 }

@@ -22,15 +22,14 @@ public static partial class Kernels
     /// would parse a float expression per weight. Called once per constant, when the generated class is first used.
     /// </summary>
     /// <exception cref="FormatException">The text is not base64 (generated code that was edited).</exception>
-    public static float[] Weights(ReadOnlySpan<byte> base64)
+    public static T[] Weights<T>(ReadOnlySpan<byte> base64) where T : unmanaged
     {
         var bytes = new byte[System.Buffers.Text.Base64.GetMaxDecodedFromUtf8Length(base64.Length)];
         if (System.Buffers.Text.Base64.DecodeFromUtf8(base64, bytes, out _, out int written) != System.Buffers.OperationStatus.Done)
             throw new FormatException("A compiled model's weights are not base64; regenerate the client.");
-        var values = new float[written / sizeof(float)];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
-        return values;
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Compiled models' weights are little-endian; this machine is not.");
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(bytes.AsSpan(0, written)).ToArray();
     }
 
     // Below this many elements a TensorPrimitives call costs more than a plain loop over them.
@@ -73,8 +72,8 @@ public static partial class Kernels
     /// <summary><c>Tanh</c>.</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> d) => TensorPrimitives.Tanh(x, d);
 
-    /// <summary>A copy, for <c>Identity</c>, <c>Reshape</c>, <c>Flatten</c> and <c>Cast</c> to float when the result must own its storage.</summary>
-    public static void Copy(ReadOnlySpan<float> x, Span<float> d) => x.CopyTo(d);
+    /// <summary>A copy, for an output that is an input or a constant (the result must own its storage).</summary>
+    public static void Copy<T>(ReadOnlySpan<T> x, Span<T> d) => x.CopyTo(d);
 
     /// <summary>
     /// <c>Softmax</c> over <paramref name="axis"/> elements, for each of <paramref name="outer"/> × <paramref name="inner"/>

@@ -115,14 +115,14 @@ namespace App
             try
             {
                 long __s0 = __symbols[0];
-                var __arena = __compiled.Arena(__s0 * 9L + __s0 * 8L + __s0 * 9L + __s0 * 3L + __s0 * 6L + __s0 * 3L);
-                int __at = 0;
-                int __o0 = __at; __at += (int)(__s0 * 9L);
-                int __o1 = __at; __at += (int)(__s0 * 8L);
-                int __o2 = __at; __at += (int)(__s0 * 9L);
-                int __o3 = __at; __at += (int)(__s0 * 3L);
-                int __o4 = __at; __at += (int)(__s0 * 6L);
-                int __o5 = __at; __at += (int)(__s0 * 3L);
+                var __arena = __compiled.Arena<float>(__s0 * 9L + __s0 * 8L + __s0 * 9L + __s0 * 3L + __s0 * 6L + __s0 * 3L);
+                int __arenaAt = 0;
+                int __o0 = __arenaAt; __arenaAt += (int)(__s0 * 9L);
+                int __o1 = __arenaAt; __arenaAt += (int)(__s0 * 8L);
+                int __o2 = __arenaAt; __arenaAt += (int)(__s0 * 9L);
+                int __o3 = __arenaAt; __arenaAt += (int)(__s0 * 3L);
+                int __o4 = __arenaAt; __arenaAt += (int)(__s0 * 6L);
+                int __o5 = __arenaAt; __arenaAt += (int)(__s0 * 3L);
                 var __v1 = __arena.Slice(__o0, (int)(__s0 * 8L));
                 var __v4 = __arena.Slice(__o1, (int)(__s0 * 8L));
                 var __v5 = __arena.Slice(__o0, (int)(__s0 * 6L));

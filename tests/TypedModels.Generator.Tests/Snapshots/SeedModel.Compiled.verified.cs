@@ -97,10 +97,10 @@ namespace App
             try
             {
                 long __s0 = __symbols[0];
-                var __arena = __compiled.Arena(__s0 * 2L + __s0 * 4L);
-                int __at = 0;
-                int __o0 = __at; __at += (int)(__s0 * 2L);
-                int __o1 = __at; __at += (int)(__s0 * 4L);
+                var __arena = __compiled.Arena<float>(__s0 * 2L + __s0 * 4L);
+                int __arenaAt = 0;
+                int __o0 = __arenaAt; __arenaAt += (int)(__s0 * 2L);
+                int __o1 = __arenaAt; __arenaAt += (int)(__s0 * 4L);
                 var __v1 = __arena.Slice(__o0, (int)(__s0 * 2L));
                 var __v2 = __arena.Slice(__o1, (int)(__s0 * 4L));
                 var __v5 = __arena.Slice(__o0, (int)(__s0));

@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TypedModels.Generator.Helpers;
+using TypedModels.Generator.Models;
+
+namespace TypedModels.Generator.Compiled.Ops;
+
+/// <summary><c>Gemm</c>: D = alpha·op(A)·op(B) + beta·C, C broadcast from a scalar, a row, a column or a matrix.</summary>
+internal sealed class GemmOp : Op
+{
+    public override IReadOnlyList<string> OpTypes => ["Gemm"];
+
+    public override void Plan(NodeContext node)
+    {
+        var (a, b) = (node.Data(0), node.Data(1));
+        if (a.Shape.Length != 2 || b.Shape.Length != 2)
+            throw new Unsupported($"A {node.Text(a.Shape)} and B {node.Text(b.Shape)} must be matrices");
+        bool transA = node.Int("transA", 0) != 0, transB = node.Int("transB", 0) != 0;
+        PlanDim m = a.Shape[transA ? 1 : 0], k = a.Shape[transA ? 0 : 1], kb = b.Shape[transB ? 1 : 0], n = b.Shape[transB ? 0 : 1];
+        node.Shapes.Same(k, kb, "A's columns and B's rows");
+        PlanDim rows = PlanDim.Fixed(1), columns = PlanDim.Fixed(1);
+        if (node.Has(2))
+        {
+            var c = node.Data(2);
+            if (c.Shape.Length > 2)
+                throw new Unsupported($"C {node.Text(c.Shape)} has more than two dims");
+            if (c.Shape.Length == 2)
+                rows = c.Shape[0];
+            if (c.Shape.Length >= 1)
+                columns = c.Shape[c.Shape.Length - 1];
+            if (!(rows == PlanDim.Fixed(1) || rows == m) || !(columns == PlanDim.Fixed(1) || columns == n))
+                throw new Unsupported($"C {node.Text(c.Shape)} does not broadcast to {node.Text([m, n])} at compile time");
+        }
+        int d = node.Output([m, n]);
+        node.CountWork([m, n], k);
+        node.Step(new GemmStep(node.Name, node.OpType, node.Tensor(0), node.Tensor(1), node.Tensor(2), rows, columns, d, m, n, k, transA, transB,
+            node.Float("alpha", 1f), node.Float("beta", 1f)));
+    }
+}
+
+/// <summary>
+/// <c>Kernels.Gemm</c>, or, for a layer of at most <see cref="Dense.InlineWeights"/> constant weights, straight-line
+/// arithmetic (<see cref="Dense.Write"/>).
+/// </summary>
+internal sealed record GemmStep(string Node, string OpType, int A, int B, int C, PlanDim CRows, PlanDim CColumns, int D, PlanDim M, PlanDim N, PlanDim K,
+    bool TransA, bool TransB, float Alpha, float Beta) : PlanStep(Node, OpType)
+{
+    public override void Emit(StepWriter w)
+    {
+        if (!TransA && N.IsFixed && K.IsFixed && N.Value * K.Value <= Dense.InlineWeights && w.ConstantFloats(B) is { } b
+            && (C < 0 || (w.ConstantFloats(C) is not null && CRows == PlanDim.Fixed(1))))
+        {
+            int n = (int)N.Value, k = (int)K.Value;
+            var c = C < 0 ? null : w.ConstantFloats(C);
+            int cColumns = (int)CColumns.Value;
+            Dense.Write(w.Code, w.Tensor(A), w.Tensor(D), StepWriter.Count(M), n, k,
+                (p, j) => b[TransB ? j * k + p : p * n + j], Alpha, c is null || Beta == 0 ? null : j => Beta * c[cColumns == 1 ? 0 : j]);
+            return;
+        }
+        w.Call("Gemm", ("a", w.Tensor(A)), ("b", w.Tensor(B)), ("c", w.Tensor(C)), ("cRows", StepWriter.Count(CRows)), ("cColumns", StepWriter.Count(CColumns)),
+            ("d", w.Tensor(D)), ("m", StepWriter.Count(M)), ("n", StepWriter.Count(N)), ("k", StepWriter.Count(K)),
+            ("transA", StepWriter.Bool(TransA)), ("transB", StepWriter.Bool(TransB)), ("alpha", StepWriter.Float(Alpha)), ("beta", StepWriter.Float(Beta)));
+    }
+}
+
+/// <summary>A small dense layer written out as arithmetic on constants.</summary>
+internal static class Dense
+{
+    // Up to this many weights, a layer is written out as arithmetic on constants rather than a kernel call: for a
+    // layer this small a call and its loops cost more than the multiplications. Beyond it the vector kernel wins, its
+    // lanes summing several outputs at once where straight-line code waits on one chain of additions per output
+    // (measured: 8 → 16 → 8 written out ran at a third of the kernel's speed).
+    public const int InlineWeights = 64;
+
+    /// <summary>
+    /// Each row's sums run in the kernels' order (inputs in order, then alpha, then the bias), so inlined and called
+    /// steps round alike.
+    /// <code>
+    /// for (int __i = 0, __rows = (int)(__s0); __i &lt; __rows; __i++)
+    /// {
+    ///     var __in = __v1.Slice(__i * 2, 2);
+    ///     var __out = __v2.Slice(__i * 4, 4);
+    ///     float __x0 = __in[0], __x1 = __in[1];
+    ///     __out[0] = __x0 * 0.608565927f + __x1 * -0.39077875f + 2.50539136f;
+    ///     …
+    /// }
+    /// </code>
+    /// </summary>
+    public static void Write(SourceWriter w, string input, string output, string rows, int n, int k, Func<int, int, float> weight, float alpha, Func<int, float>? bias)
+    {
+        using (w.Block($"for (int __i = 0, __rows = {rows}; __i < __rows; __i++)"))
+        {
+            w.WriteLine($"var __in = {input}.Slice(__i * {k}, {k});");
+            w.WriteLine($"var __out = {output}.Slice(__i * {n}, {n});");
+            if (k > 0)
+                w.WriteLine("float " + string.Join(", ", Enumerable.Range(0, k).Select(p => $"__x{p} = __in[{p}]")) + ";");
+            for (int j = 0; j < n; j++)
+            {
+                string sum = k == 0 ? "0f" : string.Join(" + ", Enumerable.Range(0, k).Select(p => $"__x{p} * {Parenthesized(weight(p, j))}"));
+                if (alpha != 1f)
+                    sum = $"({sum}) * {Parenthesized(alpha)}";
+                if (bias is not null)
+                    sum = $"{sum} + {Parenthesized(bias(j))}";
+                w.WriteLine($"__out[{j}] = {sum};");
+            }
+        }
+    }
+
+    private static string Parenthesized(float value) => StepWriter.Float(value) is var text && text.StartsWith("-", StringComparison.Ordinal) ? $"({text})" : text;
+}

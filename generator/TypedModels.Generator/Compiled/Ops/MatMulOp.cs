@@ -1,0 +1,58 @@
+using System.Collections.Generic;
+using System.Linq;
+using TypedModels.Generator.Models;
+
+namespace TypedModels.Generator.Compiled.Ops;
+
+/// <summary>
+/// <c>MatMul</c> with numpy's rules: 1-D operands become a row (A) or a column (B) whose dim the result drops, batch
+/// dims broadcast; when B is one matrix, A's batch folds into its rows and the whole is one product.
+/// </summary>
+internal sealed class MatMulOp : Op
+{
+    public override IReadOnlyList<string> OpTypes => ["MatMul"];
+
+    public override void Plan(NodeContext node)
+    {
+        var (a, b) = (node.Data(0), node.Data(1));
+        if (a.Shape.Length == 0 || b.Shape.Length == 0)
+            throw new Unsupported("an operand is a scalar");
+        var aShape = a.Shape.Length == 1 ? [PlanDim.Fixed(1), a.Shape[0]] : a.Shape;
+        var bShape = b.Shape.Length == 1 ? [b.Shape[0], PlanDim.Fixed(1)] : b.Shape;
+        PlanDim m = aShape[aShape.Length - 2], k = aShape[aShape.Length - 1], n = bShape[bShape.Length - 1];
+        node.Shapes.Same(k, bShape[bShape.Length - 2], "A's last dim and B's second to last");
+        var aBatch = aShape.Take(aShape.Length - 2).ToArray();
+        var bBatch = bShape.Take(bShape.Length - 2).ToArray();
+        var batch = node.Shapes.Broadcast(aBatch, bBatch);
+        PlanDim[] rows = [m];
+        if (bBatch.All(x => x == PlanDim.Fixed(1)))
+            (rows, aBatch, bBatch) = ([.. aBatch, m], [], []);
+        var shape = new List<PlanDim>(batch);
+        if (a.Shape.Length > 1)
+            shape.Add(m);
+        if (b.Shape.Length > 1)
+            shape.Add(n);
+        int d = node.Output([.. shape]);
+        node.CountWork(shape, k);
+        PlanDim[] outBatch = aBatch.Length == 0 && bBatch.Length == 0 ? [] : batch;
+        node.Step(new MatMulStep(node.Name, node.OpType, node.Tensor(0), aBatch.ToEquatableArray(), node.Tensor(1), bBatch.ToEquatableArray(), d,
+            outBatch.ToEquatableArray(), rows.ToEquatableArray(), k, n));
+    }
+}
+
+/// <summary><c>Kernels.MatMul</c>, or straight-line arithmetic for a small constant B without batches.</summary>
+internal sealed record MatMulStep(string Node, string OpType, int A, EquatableArray<PlanDim> ABatch, int B, EquatableArray<PlanDim> BBatch, int D,
+    EquatableArray<PlanDim> DBatch, EquatableArray<PlanDim> M, PlanDim K, PlanDim N) : PlanStep(Node, OpType)
+{
+    public override void Emit(StepWriter w)
+    {
+        if (ABatch.Count == 0 && BBatch.Count == 0 && K.IsFixed && N.IsFixed && K.Value * N.Value <= Dense.InlineWeights && w.ConstantFloats(B) is { } b)
+        {
+            int k = (int)K.Value, n = (int)N.Value;
+            Dense.Write(w.Code, w.Tensor(A), w.Tensor(D), StepWriter.Count(M), n, k, (p, j) => b[p * n + j], 1f, null);
+            return;
+        }
+        w.Call("MatMul", ("a", w.Tensor(A)), ("aBatch", w.Shape(ABatch)), ("b", w.Tensor(B)), ("bBatch", w.Shape(BBatch)), ("d", w.Tensor(D)),
+            ("dBatch", w.Shape(DBatch)), ("m", StepWriter.Count(M)), ("k", StepWriter.Count(K)), ("n", StepWriter.Count(N)));
+    }
+}

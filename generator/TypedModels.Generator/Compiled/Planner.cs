@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using TypedModels.Generator.Models;
+
+namespace TypedModels.Generator.Compiled;
+
+/// <summary>
+/// Compiles a model's graph into a <see cref="ComputePlan"/> for <c>Backend="Compiled"</c>: walks the nodes the
+/// client's outputs need (others may be anything), hands each to its <see cref="Op"/> (found in
+/// <see cref="OpRegistry"/>), which infers its shapes from the inputs' (fixed dims and the client's symbols), folds it
+/// when its inputs are known at build time, or adds the step that runs it. Anything it cannot compile is a reason naming
+/// the node, its op type and why; a plan exists only when there is none.
+/// </summary>
+internal sealed class Planner
+{
+    private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
+    private readonly List<PlanValue> _planValues = new();
+    private readonly List<PlanConstant> _constants = new();
+    private readonly List<PlanStep> _steps = new();
+    private readonly List<string> _reasons = new();
+    private long _multiplyAdds;
+
+    private Planner(long opset, EquatableArray<SymbolSpec> symbols) => (Opset, Shapes) = (opset, new Shapes(symbols));
+
+    public long Opset { get; }
+
+    public Shapes Shapes { get; }
+
+    /// <summary>The plan of <paramref name="signature"/>'s graph for a client with these inputs and outputs, or the reasons there is none.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked per initializer and per node).</exception>
+    public static (ComputePlan? Plan, List<string> Reasons) Plan(ModelSignature signature, EquatableArray<SymbolSpec> symbols,
+        EquatableArray<TensorSpec> inputs, EquatableArray<TensorSpec> outputs, CancellationToken cancellationToken = default)
+    {
+        var graph = signature.Graph;
+        if (graph is null)
+            return (null, ["its graph was not read"]);
+        if (graph.Refused is { } refused)
+            return (null, [refused]);
+        long opset = signature.Opsets.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        if (opset < 7)
+            return (null, [opset == 0 ? "it imports no ai.onnx opset" : $"it imports ai.onnx opset {opset}; the compiled backend starts at opset 7 (numpy broadcasting)"]);
+        var planner = new Planner(opset, symbols);
+        var plan = planner.Build(graph, inputs, outputs, cancellationToken);
+        return (planner._reasons.Count == 0 ? plan : null, planner._reasons);
+    }
+
+    private ComputePlan Build(ModelGraph graph, EquatableArray<TensorSpec> inputs, EquatableArray<TensorSpec> outputs, CancellationToken cancellationToken)
+    {
+        // A megabyte of weights is decoded here and a graph may have thousands of nodes: an edit that supersedes
+        // this run stops it between any two.
+        foreach (var initializer in graph.Initializers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            _values[initializer.Name] = Value.FromConstant(initializer);
+        }
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            var shape = input.Dims.Select(d => d >= 0 ? PlanDim.Fixed(d) : PlanDim.Of(-1 - (int)d)).ToArray();
+            string type = input.IsSequence ? "sequence" : input.ElementType.OnnxName;
+            // A graph input shadows an initializer of the same name (its default); the caller gives it.
+            _values[input.Name] = new Value(type, shape) { Index = Add(new PlanValue(input.Name, Storage.Input, i, shape.ToEquatableArray(), type)) };
+        }
+
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in Needed(graph, outputs))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // A node fed by one that failed is not judged on shapes nobody could infer.
+            if (node.Inputs.Any(failed.Contains))
+            {
+                failed.UnionWith(node.Outputs);
+                continue;
+            }
+            try
+            {
+                PlanNode(node);
+            }
+            catch (Unsupported e)
+            {
+                _reasons.Add($"node '{NodeName(node)}' ({node.OpType}): {e.Message}");
+                failed.UnionWith(node.Outputs);
+            }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidCastException or OverflowException or FormatException or InvalidOperationException)
+            {
+                // A generator must never throw (CS8785): a graph this planner mishandles is a diagnostic, flagged as its bug.
+                _reasons.Add($"node '{NodeName(node)}' ({node.OpType}): the planner failed on it ({e.GetType().Name}: {e.Message}); this is a TypedModels bug, please report it");
+                failed.UnionWith(node.Outputs);
+            }
+        }
+
+        var outputIndexes = new List<int>();
+        foreach (var output in outputs)
+        {
+            if (failed.Contains(output.Name))
+                continue;
+            if (!_values.TryGetValue(output.Name, out var value))
+            {
+                _reasons.Add($"output '{output.Name}' is computed by no node");
+                continue;
+            }
+            try
+            {
+                CheckDeclared(output, value);
+                outputIndexes.Add(Owned(output.Name, value));
+            }
+            catch (Unsupported e)
+            {
+                _reasons.Add($"output '{output.Name}': {e.Message}");
+            }
+        }
+        return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds);
+    }
+
+    /// <summary>The nodes the outputs depend on, in the file's (topological) order.</summary>
+    private static IEnumerable<GraphNode> Needed(ModelGraph graph, EquatableArray<TensorSpec> outputs)
+    {
+        var producers = new Dictionary<string, GraphNode>(StringComparer.Ordinal);
+        foreach (var node in graph.Nodes)
+        {
+            foreach (var output in node.Outputs.Where(o => o.Length > 0))
+                producers[output] = node;
+        }
+        var needed = new HashSet<GraphNode>();
+        var pending = new Stack<string>(outputs.Select(o => o.Name));
+        while (pending.Count > 0)
+        {
+            if (producers.TryGetValue(pending.Pop(), out var node) && needed.Add(node))
+            {
+                foreach (var input in node.Inputs.Where(i => i.Length > 0))
+                    pending.Push(input);
+            }
+        }
+        return graph.Nodes.Where(needed.Contains);
+    }
+
+    private void PlanNode(GraphNode node)
+    {
+        if (node.Domain is not ("" or "ai.onnx"))
+            throw new Unsupported($"the domain '{node.Domain}' is not ONNX's own");
+        var op = OpRegistry.Find(node.OpType)
+            ?? throw new Unsupported("the compiled backend has no kernel for it (it runs " + string.Join(", ", OpRegistry.Supported) + ")");
+        if (Opset < op.SinceOpset)
+            throw new Unsupported($"the compiled backend follows {node.OpType} from opset {op.SinceOpset}; the model imports opset {Opset}");
+        foreach (var attribute in node.Attributes.Where(a => a.Kind == AttributeKind.Other))
+            throw new Unsupported($"its attribute '{attribute.Name}' is a graph, string list or tensor list");
+        op.Plan(new NodeContext(this, node, op));
+    }
+
+    // --- the value store, for NodeContext ---
+
+    internal Value? Lookup(string name) => _values.TryGetValue(name, out var value) ? value : null;
+
+    internal void Define(string name, Value value) => _values[name] = value;
+
+    /// <summary>A value's plan index; a known value becomes a constant (static data) on first use.</summary>
+    internal int Use(string name, Value value)
+    {
+        if (value.Index >= 0)
+            return value.Index;
+        if (!value.IsKnown)
+            throw new Unsupported(value.Dims is not null ? $"'{name}' holds dims some of which are symbolic; the compiled backend reads such a shape only where it folds"
+                : $"'{name}' has no data the compiler can read");
+        _constants.Add(new PlanConstant(name, value.ElementType, (int)value.Count, value.ToBase64()));
+        value.Index = Add(new PlanValue(name, Storage.Constant, _constants.Count - 1, value.Shape.ToEquatableArray(), value.ElementType));
+        return value.Index;
+    }
+
+    internal int NewArena(string name, PlanDim[] shape, string elementType)
+    {
+        var value = new Value(elementType, shape) { Index = Add(new PlanValue(name, Storage.Arena, 0, shape.ToEquatableArray(), elementType)) };
+        _values[name] = value;
+        return value.Index;
+    }
+
+    internal void Alias(string name, Value source, PlanDim[] shape)
+    {
+        if (source.Index < 0)
+        {
+            // Known data under a new shape is still known (a Reshape of weights, say).
+            _values[name] = new Value(source.ElementType, shape) { Floats = source.Floats, Doubles = source.Doubles, Longs = source.Longs, Dims = source.Dims };
+            return;
+        }
+        _values[name] = new Value(source.ElementType, shape)
+        {
+            Index = Add(new PlanValue(name, Storage.Alias, source.Index, shape.ToEquatableArray(), source.ElementType)),
+        };
+    }
+
+    internal void AddStep(PlanStep step) => _steps.Add(step);
+
+    internal void CountWork(IEnumerable<PlanDim> output, PlanDim summed)
+    {
+        long work = output.Where(d => d.IsFixed).Aggregate(summed.IsFixed ? summed.Value : 1, (p, d) => p * d.Value);
+        _multiplyAdds = work > long.MaxValue - _multiplyAdds ? long.MaxValue : _multiplyAdds + work;
+    }
+
+    /// <summary>The value an output is read from: one with arena storage, copied there when it is an input or a constant.</summary>
+    private int Owned(string name, Value value)
+    {
+        if (ElementTypes.Carried(value.ElementType) is null || value.ElementType is "string" or "float16" or "bfloat16")
+            throw new Unsupported($"it is {(value.ElementType == "sequence" ? "a sequence" : "a tensor of " + value.ElementType)}, which the compiled backend does not return");
+        int index = Use(name, value);
+        int root = index;
+        while (_planValues[root].Storage == Storage.Alias)
+            root = _planValues[root].Source;
+        if (_planValues[root].Storage == Storage.Arena)
+            return index;
+        int copy = Add(new PlanValue(name, Storage.Arena, 0, value.Shape.ToEquatableArray(), value.ElementType));
+        _steps.Add(new CopyStep(name, "Identity", index, copy, value.ElementType));
+        return copy;
+    }
+
+    private int Add(PlanValue value)
+    {
+        _planValues.Add(value);
+        return _planValues.Count - 1;
+    }
+
+    private void CheckDeclared(TensorSpec output, Value value)
+    {
+        bool same = output.Dims.Count == value.Shape.Length && output.ElementType.OnnxName == value.ElementType;
+        for (int i = 0; same && i < output.Dims.Count; i++)
+            same = output.Dims[i] < 0 || value.Shape[i] == PlanDim.Fixed(output.Dims[i]);
+        if (!same)
+            throw new Unsupported($"the model declares it {output.ElementType.OnnxName} {output.ShapeText}, but it computes {value.ElementType} {Shapes.Text(value.Shape)}");
+    }
+
+    internal static string NodeName(GraphNode node) => node.Name.Length > 0 ? node.Name : node.Outputs.FirstOrDefault() ?? "";
+}
+
+/// <summary>An output that is an input or a constant, copied into the arena the result is read from.</summary>
+internal sealed record CopyStep(string Node, string OpType, int X, int D, string ElementType) : PlanStep(Node, OpType)
+{
+    public override void Emit(StepWriter w) => w.Call("Copy", ElementType, ("x", w.Tensor(X)), ("d", w.Tensor(D)));
+}
