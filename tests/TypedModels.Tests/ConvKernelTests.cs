@@ -10,7 +10,7 @@ namespace TypedModels.Tests;
 /// Conv and ConvTranspose against references written from ONNX's definitions, coordinate by coordinate in double: 1-D,
 /// 2-D, 3-D (and a 4-D one) with 3 to 8 channels and spatial dims of 9 to 20 (rows past a vector's width), strides 1 and
 /// 2, dilations 1 and 2, symmetric and asymmetric pads, groups of 1, 2 and depthwise, with and without bias, a batch of
-/// 2; the output shapes by the formulas the planner mirrors; two conformance cases' exact values; no allocation.
+/// 2; the output shapes by the formulas the planner mirrors; three conformance cases' exact values; no allocation.
 /// </summary>
 public sealed class ConvKernelTests
 {
