@@ -19,7 +19,7 @@ public static partial class Kernels
     /// to the earliest and a NaN is kept only when it comes first. <paramref name="indices"/> (empty when the model does not
     /// use it, else one per output) gets the flattened index of each maximum in x, N and C included:
     /// row-major over the spatial dims when <paramref name="storageOrder"/> is 0, column-major when it is 1. A window with
-    /// no tap inside the input (possible only with dilations) gives 0 and index −1, as ONNX's 2-D reference does
+    /// no tap inside the input (with dilations, or a pad as wide as the kernel) gives 0 and index −1, as ONNX's 2-D reference does
     /// (ONNX Runtime writes <see cref="float.MinValue"/> there).
     /// </summary>
     public static void MaxPool(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> kernel, ReadOnlySpan<int> strides,
