@@ -74,6 +74,9 @@ internal sealed class NodeContext
     /// <summary>The plan index of input <paramref name="index"/>'s tensor, for a step to read; -1 when an optional input is absent. A known value becomes static data on first use.</summary>
     public int Tensor(int index) => Has(index) ? _planner.Use(Node.Inputs[index], Input(index)) : -1;
 
+    /// <summary>The plan index of data the op made at build time (weights in another layout, say), as static data named <paramref name="name"/>.</summary>
+    public int Constant(string name, Value value) => _planner.Use(name, value);
+
     /// <summary>Output <paramref name="index"/> as a new tensor of its own in the arena, for a step to write.</summary>
     public int Output(PlanDim[] shape, string elementType = "float", int index = 0) => _planner.NewArena(Node.Outputs[index], shape, elementType);
 

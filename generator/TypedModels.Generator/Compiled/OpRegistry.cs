@@ -27,6 +27,12 @@ internal static class OpRegistry
         new MatMulOp(),
         new TileOp(),
         new ConcatOp(),
+        new ShapeOps(),
+        new GatherOp(),
+        new SliceOp(),
+        new ExpandOps(),
+        new CompareOps(),
+        new WhereOp(),
     ];
 
     private static readonly Dictionary<string, Op> ByType = All.SelectMany(op => op.OpTypes.Select(t => (t, op))).ToDictionary(p => p.t, p => p.op, StringComparer.Ordinal);

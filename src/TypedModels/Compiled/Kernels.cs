@@ -211,7 +211,7 @@ public static partial class Kernels
     /// <c>Tile</c>: <paramref name="x"/> of shape <paramref name="shape"/> repeated <paramref name="repeats"/> times along each dim into
     /// <paramref name="d"/>. Built outermost dim last: the inner block is tiled first, then copied whole.
     /// </summary>
-    public static void Tile(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> repeats, Span<float> d)
+    public static void Tile<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> repeats, Span<T> d)
     {
         if (d.IsEmpty)
             return;
@@ -235,7 +235,7 @@ public static partial class Kernels
         Tile(x, shape, repeats, d, 0);
     }
 
-    private static int Tile(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> repeats, Span<float> d, int dim)
+    private static int Tile<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> repeats, Span<T> d, int dim)
     {
         if (dim == shape.Length)
         {
@@ -266,7 +266,7 @@ public static partial class Kernels
     /// <c>Transpose</c>: dim i of <paramref name="d"/> is dim <paramref name="perm"/>[i] of <paramref name="x"/> (of shape
     /// <paramref name="shape"/>). The output is written in order while an odometer walks the input's matching offsets.
     /// </summary>
-    public static void Transpose(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> perm, Span<float> d)
+    public static void Transpose<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> perm, Span<T> d)
     {
         int rank = shape.Length;
         if (d.IsEmpty || rank == 0)
@@ -301,7 +301,7 @@ public static partial class Kernels
     /// One input of <c>Concat</c>: for each of <paramref name="outer"/> positions, its block of <paramref name="block"/> elements
     /// goes to <paramref name="offset"/> within the output's block of <paramref name="outputBlock"/>.
     /// </summary>
-    public static void ConcatPart(ReadOnlySpan<float> x, Span<float> d, int outer, int block, int outputBlock, int offset)
+    public static void ConcatPart<T>(ReadOnlySpan<T> x, Span<T> d, int outer, int block, int outputBlock, int offset)
     {
         for (int o = 0; o < outer; o++)
             x.Slice(o * block, block).CopyTo(d.Slice(o * outputBlock + offset, block));

@@ -174,9 +174,9 @@ namespace App
                 // Softmax → probs (Softmax)
                 global::TypedModels.Compiled.Kernels.Softmax(x: __v9, d: __v11, outer: (int)(__s0 * 2L), axis: 3, inner: 1);
                 // Concat → joined (Concat)
-                global::TypedModels.Compiled.Kernels.ConcatPart(x: __v11, d: __v13, outer: (int)(__s0), block: 6, outputBlock: 9, offset: 0);
+                global::TypedModels.Compiled.Kernels.ConcatPart<float>(x: __v11, d: __v13, outer: (int)(__s0), block: 6, outputBlock: 9, offset: 0);
                 // Concat → joined (Concat)
-                global::TypedModels.Compiled.Kernels.ConcatPart(x: x, d: __v13, outer: (int)(__s0), block: 3, outputBlock: 9, offset: 6);
+                global::TypedModels.Compiled.Kernels.ConcatPart<float>(x: x, d: __v13, outer: (int)(__s0), block: 3, outputBlock: 9, offset: 6);
                 // Sigmoid → squashed (Sigmoid)
                 global::TypedModels.Compiled.Kernels.Sigmoid(x: __v13, d: __v14);
                 // Mul → scores (Mul)
@@ -196,7 +196,7 @@ namespace App
                 // Tanh → t (Tanh)
                 global::TypedModels.Compiled.Kernels.Tanh(x: x, d: __v20);
                 // Transpose → swapped (Transpose)
-                global::TypedModels.Compiled.Kernels.Transpose(x: __v11, shape: stackalloc int[] { (int)__s0, 2, 3 }, perm: __Dims1, d: __v21);
+                global::TypedModels.Compiled.Kernels.Transpose<float>(x: __v11, shape: stackalloc int[] { (int)__s0, 2, 3 }, perm: __Dims1, d: __v21);
                 // Sub → shifted (Sub)
                 global::TypedModels.Compiled.Kernels.Sub(a: __v20, aShape: stackalloc int[] { (int)__s0, 3 }, b: __Weights5, bShape: __Dims2, d: __v22, dShape: stackalloc int[] { (int)__s0, 3 });
                 // Div → divided (Div)

@@ -5,7 +5,7 @@ namespace TypedModels.Generator.Compiled.Ops;
 
 /// <summary>
 /// The arithmetic operators <c>Add</c>, <c>Sub</c>, <c>Mul</c>, <c>Div</c>, with numpy broadcasting decided at build
-/// time. Known inputs fold (any number type: shape arithmetic is int64); the kernels compute float tensors.
+/// time, on any number type. Known inputs fold (shape arithmetic is int64).
 /// </summary>
 internal sealed class BinaryOps : Op
 {
@@ -30,17 +30,18 @@ internal sealed class BinaryOps : Op
             });
             return;
         }
-        node.Data(0, Float);
-        node.Data(1, Float);
-        int d = node.Output(shape);
-        node.Step(new BinaryStep(node.Name, node.OpType, node.Tensor(0), a.Shape.ToEquatableArray(), node.Tensor(1), b.Shape.ToEquatableArray(), d, shape.ToEquatableArray()));
+        int d = node.Output(shape, a.ElementType);
+        node.Step(new BinaryStep(node.Name, node.OpType, node.Tensor(0), a.Shape.ToEquatableArray(), node.Tensor(1), b.Shape.ToEquatableArray(), d, shape.ToEquatableArray(), a.ElementType == "float" ? null : a.ElementType));
     }
 }
 
-/// <summary><c>Kernels.{OpType}</c> of two broadcast tensors.</summary>
-internal sealed record BinaryStep(string Node, string OpType, int A, EquatableArray<PlanDim> AShape, int B, EquatableArray<PlanDim> BShape, int D, EquatableArray<PlanDim> DShape)
-    : PlanStep(Node, OpType)
+/// <summary>
+/// <c>Kernels.{OpType}</c> of two broadcast tensors: float's vectorized kernel, or the generic one of another type
+/// (<c>Kernels.Broadcast.cs</c>, also what comparisons and logic use), called as <c>{OpType}&lt;{TypeArgument}&gt;</c> when it is given.
+/// </summary>
+internal sealed record BinaryStep(string Node, string OpType, int A, EquatableArray<PlanDim> AShape, int B, EquatableArray<PlanDim> BShape, int D, EquatableArray<PlanDim> DShape,
+    string? TypeArgument) : PlanStep(Node, OpType)
 {
-    public override void Emit(StepWriter w) => w.Call(OpType,
+    public override void Emit(StepWriter w) => w.Call(OpType, TypeArgument,
         ("a", w.Tensor(A)), ("aShape", w.Shape(AShape)), ("b", w.Tensor(B)), ("bShape", w.Shape(BShape)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
 }

@@ -6,7 +6,7 @@ namespace TypedModels.Generator.Compiled.Ops;
 
 /// <summary>
 /// <c>Concat</c> along a fixed-size axis. Vectors of dims (the shapes exporters assemble from <c>Shape</c> and
-/// constants) and other known data fold; float tensors are copied in by one step per input.
+/// constants) and other known data fold; tensors are copied in by one step per input.
 /// </summary>
 internal sealed class ConcatOp : Op
 {
@@ -70,14 +70,12 @@ internal sealed class ConcatOp : Op
             node.Known(parts[0].Longs is not null ? Value.Known(parts[0].ElementType, shape, longs.ToArray()) : Value.Known(parts[0].ElementType, shape, values.ToArray()));
             return;
         }
-        for (int i = 0; i < parts.Count; i++)
-            node.Data(i, Float);
-        int d = node.Output(shape);
+        int d = node.Output(shape, parts[0].ElementType);
         long offset = 0;
         for (int i = 0; i < parts.Count; i++)
         {
             long along = parts[i].Shape[axis].Value;
-            node.Step(new ConcatStep(node.Name, node.OpType, node.Tensor(i), d, outer.ToEquatableArray(), Times(along, inner), Times(total, inner), Times(offset, inner)));
+            node.Step(new ConcatStep(node.Name, node.OpType, node.Tensor(i), d, outer.ToEquatableArray(), Times(along, inner), Times(total, inner), Times(offset, inner), parts[0].ElementType));
             offset += along;
         }
     }
@@ -87,8 +85,8 @@ internal sealed class ConcatOp : Op
 
 /// <summary><c>Kernels.ConcatPart</c>: one input's blocks into their place in the output.</summary>
 internal sealed record ConcatStep(string Node, string OpType, int X, int D, EquatableArray<PlanDim> Outer, EquatableArray<PlanDim> Block,
-    EquatableArray<PlanDim> OutputBlock, EquatableArray<PlanDim> Offset) : PlanStep(Node, OpType)
+    EquatableArray<PlanDim> OutputBlock, EquatableArray<PlanDim> Offset, string ElementType) : PlanStep(Node, OpType)
 {
-    public override void Emit(StepWriter w) => w.Call("ConcatPart", ("x", w.Tensor(X)), ("d", w.Tensor(D)), ("outer", StepWriter.Count(Outer)),
+    public override void Emit(StepWriter w) => w.Call("ConcatPart", ElementType, ("x", w.Tensor(X)), ("d", w.Tensor(D)), ("outer", StepWriter.Count(Outer)),
         ("block", StepWriter.Count(Block)), ("outputBlock", StepWriter.Count(OutputBlock)), ("offset", StepWriter.Count(Offset)));
 }

@@ -9,6 +9,8 @@ internal sealed class TileOp : Op
 {
     public override IReadOnlyList<string> OpTypes => ["Tile"];
 
+    public override IReadOnlyList<string> Types => Any;
+
     public override void Plan(NodeContext node)
     {
         var x = node.Data(0);
@@ -22,13 +24,13 @@ internal sealed class TileOp : Op
                 : x.Shape[i].IsFixed ? PlanDim.Fixed(x.Shape[i].Value * repeats[i])
                 : throw new Unsupported($"repeating the symbolic dim {node.Shapes.Name(x.Shape[i])} {repeats[i]} times gives a dim that is not a symbol");
         }
-        int d = node.Output(shape);
-        node.Step(new TileStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), repeats.ToEquatableArray(), d));
+        int d = node.Output(shape, x.ElementType);
+        node.Step(new TileStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), repeats.ToEquatableArray(), d, x.ElementType));
     }
 }
 
 /// <summary><c>Kernels.Tile</c>, or, for a small tile of the last dim only, assignments.</summary>
-internal sealed record TileStep(string Node, string OpType, int X, EquatableArray<PlanDim> Shape, EquatableArray<long> Repeats, int D) : PlanStep(Node, OpType)
+internal sealed record TileStep(string Node, string OpType, int X, EquatableArray<PlanDim> Shape, EquatableArray<long> Repeats, int D, string ElementType) : PlanStep(Node, OpType)
 {
     public override void Emit(StepWriter w)
     {
@@ -49,6 +51,6 @@ internal sealed record TileStep(string Node, string OpType, int X, EquatableArra
                 return;
             }
         }
-        w.Call("Tile", ("x", w.Tensor(X)), ("shape", w.Shape(Shape)), ("repeats", w.Shape(Repeats)), ("d", w.Tensor(D)));
+        w.Call("Tile", ElementType, ("x", w.Tensor(X)), ("shape", w.Shape(Shape)), ("repeats", w.Shape(Repeats)), ("d", w.Tensor(D)));
     }
 }

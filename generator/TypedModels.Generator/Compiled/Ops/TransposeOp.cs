@@ -9,6 +9,8 @@ internal sealed class TransposeOp : Op
 {
     public override IReadOnlyList<string> OpTypes => ["Transpose"];
 
+    public override IReadOnlyList<string> Types => Any;
+
     public override void Plan(NodeContext node)
     {
         var x = node.Data(0);
@@ -16,12 +18,12 @@ internal sealed class TransposeOp : Op
         var perm = node.Ints("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, rank).Reverse().ToArray();
         if (perm.Length != rank || perm.Distinct().Count() != rank || perm.Any(p => p < 0 || p >= rank))
             throw new Unsupported($"its perm [{string.Join(", ", perm)}] is not a permutation of {rank} dims");
-        int d = node.Output(perm.Select(p => x.Shape[p]).ToArray());
-        node.Step(new TransposeStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), perm.Select(p => (long)p).ToEquatableArray(), d));
+        int d = node.Output(perm.Select(p => x.Shape[p]).ToArray(), x.ElementType);
+        node.Step(new TransposeStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), perm.Select(p => (long)p).ToEquatableArray(), d, x.ElementType));
     }
 }
 
-internal sealed record TransposeStep(string Node, string OpType, int X, EquatableArray<PlanDim> Shape, EquatableArray<long> Perm, int D) : PlanStep(Node, OpType)
+internal sealed record TransposeStep(string Node, string OpType, int X, EquatableArray<PlanDim> Shape, EquatableArray<long> Perm, int D, string ElementType) : PlanStep(Node, OpType)
 {
-    public override void Emit(StepWriter w) => w.Call("Transpose", ("x", w.Tensor(X)), ("shape", w.Shape(Shape)), ("perm", w.Shape(Perm)), ("d", w.Tensor(D)));
+    public override void Emit(StepWriter w) => w.Call("Transpose", ElementType, ("x", w.Tensor(X)), ("shape", w.Shape(Shape)), ("perm", w.Shape(Perm)), ("d", w.Tensor(D)));
 }

@@ -1,0 +1,34 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TypedModels.Generator.Models;
+
+namespace TypedModels.Generator.Compiled.Ops;
+
+/// <summary>
+/// <c>Shape</c> (with opset 15's start and end) and <c>Size</c>: known at build time, since every shape is, up to the
+/// client's symbols. A shape with symbols becomes a vector of dims that Gather, Concat, Slice and Reshape fold on.
+/// </summary>
+internal sealed class ShapeOps : Op
+{
+    public override IReadOnlyList<string> OpTypes => ["Shape", "Size"];
+
+    public override IReadOnlyList<string> Types => Any;
+
+    public override void Plan(NodeContext node)
+    {
+        var x = node.Input(0);
+        if (node.OpType == "Size")
+        {
+            var size = node.Shapes.Product(x.Shape);
+            node.Known(size.IsFixed ? Value.Known("int64", [], [size.Value]) : new Value("int64", []) { Dims = [size] });
+            return;
+        }
+        int rank = x.Shape.Length;
+        int Clamp(long at) => (int)Math.Max(0, Math.Min(rank, at < 0 ? at + rank : at));
+        int start = Clamp(node.Int("start", 0)), end = Clamp(node.Int("end", rank));
+        var dims = x.Shape.Skip(start).Take(Math.Max(0, end - start)).ToArray();
+        PlanDim[] shape = [PlanDim.Fixed(dims.Length)];
+        node.Known(dims.All(d => d.IsFixed) ? Value.Known("int64", shape, dims.Select(d => d.Value).ToArray()) : new Value("int64", shape) { Dims = dims });
+    }
+}
