@@ -33,6 +33,12 @@ internal static class OpRegistry
         new ExpandOps(),
         new CompareOps(),
         new WhereOp(),
+        new ArgOps(),
+        new CumSumOp(),
+        new GatherElementsOp(),
+        new TriluOp(),
+        new PadOp(),
+        new SplitOp(),
     ];
 
     private static readonly Dictionary<string, Op> ByType = All.SelectMany(op => op.OpTypes.Select(t => (t, op))).ToDictionary(p => p.t, p => p.op, StringComparer.Ordinal);

@@ -140,6 +140,15 @@ internal sealed class StepWriter(ClientSpec client, ComputePlan plan)
         return value.ToString("R", CultureInfo.InvariantCulture) + "d";
     }
 
+    /// <summary>Element <paramref name="index"/> of known data as a C# expression of its element type.</summary>
+    public static string Literal(Value value, int index) => value.ElementType switch
+    {
+        "float" => Float(value.Floats![index]),
+        "double" => Double(value.Doubles![index]),
+        "bool" => Bool(value.Longs![index] != 0),
+        var type => $"({Clr(type)}){(value.Longs![index] == long.MinValue ? "long.MinValue" : Number(value.Longs![index]))}",
+    };
+
     /// <summary>The C# type of an ONNX element type a compiled tensor may have.</summary>
     public static string Clr(string elementType) => ElementTypes.Carried(elementType)?.ClrType ?? throw new Unsupported($"a tensor of {elementType} has no C# type");
 

@@ -39,8 +39,17 @@ public static partial class Kernels
 
     private static void Reduce<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> reduced, Span<float> d) where TOp : struct, IReduction
     {
-        d.Fill(TOp.Initial);
         int rank = shape.Length;
+        if (TOp.SumsBlocks && ReducesSuffix(reduced) && d.Length > 0)
+        {
+            // Each output sums one contiguous block: TensorPrimitives' vectorized sum, which adds in lanes as ONNX
+            // Runtime's kernels do; a long sum in order drifts from theirs by hundreds of ulps.
+            int block = x.Length / d.Length;
+            for (int i = 0; i < d.Length; i++)
+                d[i] = TOp.Finish(System.Numerics.Tensors.TensorPrimitives.Sum(x.Slice(i * block, block)), block);
+            return;
+        }
+        d.Fill(TOp.Initial);
         // Each dim's stride in the output (0 for a reduced dim), and how many elements fold into one output element.
         Span<long> strides = stackalloc long[rank];
         long stride = 1, count = 1;
@@ -70,8 +79,18 @@ public static partial class Kernels
             d[i] = TOp.Finish(d[i], count);
     }
 
+    // Whether the reduced dims are the last ones (possibly all): then each output element folds a contiguous block.
+    private static bool ReducesSuffix(ReadOnlySpan<int> reduced)
+    {
+        int first = reduced.IndexOf(1);
+        return first < 0 || reduced.Slice(first).IndexOf(0) < 0;
+    }
+
     private interface IReduction
     {
+        /// <summary>Whether the reduction is a plain sum before <see cref="Finish"/>, which contiguous blocks may take vectorized.</summary>
+        static virtual bool SumsBlocks => false;
+
         static abstract float Initial { get; }
 
         static abstract float Fold(float total, float x);
@@ -81,12 +100,14 @@ public static partial class Kernels
 
     private readonly struct Sum : IReduction
     {
+        public static bool SumsBlocks => true;
         public static float Initial => 0;
         public static float Fold(float total, float x) => total + x;
     }
 
     private readonly struct Mean : IReduction
     {
+        public static bool SumsBlocks => true;
         public static float Initial => 0;
         public static float Fold(float total, float x) => total + x;
         public static float Finish(float total, long count) => total / count;
@@ -131,6 +152,7 @@ public static partial class Kernels
 
     private readonly struct LogSum : IReduction
     {
+        public static bool SumsBlocks => true;
         public static float Initial => 0;
         public static float Fold(float total, float x) => total + x;
         public static float Finish(float total, long count) => MathF.Log(total);
