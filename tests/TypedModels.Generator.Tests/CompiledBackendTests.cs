@@ -221,7 +221,7 @@ public class CompiledBackendTests
     }
 
     /// <summary>
-    /// <c>y</c> = Relu(<c>x</c>) compiles; <c>z</c> = Conv(<c>x</c>, <c>w</c>) and <c>c</c> = <c>n</c> + <c>n</c> (int64) do not.
+    /// <c>y</c> = Relu(<c>x</c>) compiles; <c>z</c> = DeformConv(<c>x</c>, <c>w</c>) and <c>c</c> = <c>n</c> + <c>n</c> (int64) do not.
     /// </summary>
     private static ModelProto Unsupported()
     {

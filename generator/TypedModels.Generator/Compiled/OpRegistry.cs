@@ -39,6 +39,9 @@ internal static class OpRegistry
         new TriluOp(),
         new PadOp(),
         new SplitOp(),
+        new ConvOps(),
+        new PoolOps(),
+        new GlobalPoolOps(),
     ];
 
     private static readonly Dictionary<string, Op> ByType = All.SelectMany(op => op.OpTypes.Select(t => (t, op))).ToDictionary(p => p.t, p => p.op, StringComparer.Ordinal);

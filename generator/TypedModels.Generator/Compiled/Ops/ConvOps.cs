@@ -1,0 +1,216 @@
+using System.Collections.Generic;
+using System.Linq;
+using TypedModels.Generator.Models;
+
+namespace TypedModels.Generator.Compiled.Ops;
+
+/// <summary>
+/// <c>Conv</c> and <c>ConvTranspose</c> over [N, C, D1..Dn] (any n ≥ 1) with weights of fixed shape. Everything that
+/// sizes the output is settled here, at build time, into what <c>Kernels.Conv.cs</c> takes: kernel_shape (the weights'
+/// spatial dims), strides and dilations (default 1), auto_pad turned into begin/end pads, and for ConvTranspose
+/// output_padding and output_shape. Both are opset 1's semantics, unchanged since (11 and 22 only clarified and widened
+/// types). The work counted for the Auto backend is one multiply-add per weight per output position.
+/// </summary>
+internal sealed class ConvOps : Op
+{
+    public override IReadOnlyList<string> OpTypes => ["Conv", "ConvTranspose"];
+
+    public override void Plan(NodeContext node)
+    {
+        var x = node.Data(0);
+        var w = node.Data(1);
+        var spatial = Window.Spatial(node, x, "N");
+        int n = spatial.Length;
+        if (w.Shape.Length != x.Shape.Length || w.Shape.Any(d => !d.IsFixed))
+            throw new Unsupported($"its weights {node.Text(w.Shape)} must have the input's rank ({x.Shape.Length}) and dims fixed at build time");
+        var weights = w.Shape.Select(d => d.Value).ToArray();
+        var kernel = weights.Skip(2).ToArray();
+        if (node.Ints("kernel_shape") is { } given && !given.SequenceEqual(kernel))
+            throw new Unsupported($"its kernel_shape [{string.Join(", ", given)}] is not its weights' spatial dims [{string.Join(", ", kernel)}]");
+        long group = node.Int("group", 1);
+        if (group < 1)
+            throw new Unsupported($"its group {group} is not positive");
+        bool transpose = node.OpType == "ConvTranspose";
+
+        // Conv's weights are [M, C/group, k…], ConvTranspose's [C, M/group, k…].
+        long channels = transpose ? weights[0] : weights[1] * group;
+        long maps = transpose ? weights[1] * group : weights[0];
+        node.Shapes.Same(x.Shape[1], PlanDim.Fixed(channels), transpose ? "its input's channels and its weights' first dim" : "its input's channels and its weights' channels times group");
+        if ((transpose ? channels : maps) % group != 0)
+            throw new Unsupported($"its {(transpose ? "input channels" : "output maps")} ({(transpose ? channels : maps)}) do not split into {group} groups");
+        if (node.Has(2))
+        {
+            var b = node.Data(2);
+            if (b.Shape.Length != 1 || b.Shape[0] != PlanDim.Fixed(maps))
+                throw new Unsupported($"its bias {node.Text(b.Shape)} is not one value per output map ({maps})");
+        }
+
+        var strides = Window.PerDim(node, "strides", n, 1, 1);
+        var dilations = Window.PerDim(node, "dilations", n, 1, 1);
+        string autoPad = Window.AutoPad(node);
+        var pads = Window.Pads(node, n);
+        var begin = new long[n];
+        var end = new long[n];
+        var output = new long[n];
+        if (transpose)
+            SizeTranspose(node, spatial, kernel, strides, dilations, autoPad, pads, begin, end, output);
+        else
+        {
+            for (int i = 0; i < n; i++)
+            {
+                long extent = (kernel[i] - 1) * dilations[i] + 1;
+                (begin[i], end[i]) = autoPad switch
+                {
+                    "NOTSET" => (pads[i], pads[n + i]),
+                    "VALID" => (0L, 0L),
+                    _ => Window.Same(spatial[i], extent, strides[i], upper: autoPad == "SAME_UPPER"),
+                };
+                long span = spatial[i] + begin[i] + end[i] - extent;
+                if (span < 0)
+                    throw new Unsupported($"along spatial dim {i} its dilated kernel ({extent}) is wider than the padded input ({spatial[i] + begin[i] + end[i]})");
+                output[i] = span / strides[i] + 1;
+            }
+        }
+
+        var shape = new[] { x.Shape[0], PlanDim.Fixed(maps) }.Concat(output.Select(PlanDim.Fixed)).ToArray();
+        int d = node.Output(shape);
+        // A Conv output element sums C/group·k1·…·kn products; a ConvTranspose input element scatters M/group·k1·…·kn.
+        long taps = kernel.Aggregate(1L, (p, k) => p * k);
+        if (transpose)
+            node.CountWork(x.Shape, PlanDim.Fixed(weights[1] * taps));
+        else
+            node.CountWork(shape, PlanDim.Fixed(weights[1] * taps));
+        node.Step(new ConvStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), node.Tensor(1), weights.ToEquatableArray(), node.Tensor(2),
+            group, strides.ToEquatableArray(), dilations.ToEquatableArray(), begin.Concat(end).ToEquatableArray(), d, shape.ToEquatableArray()));
+    }
+
+    /// <summary>
+    /// ConvTranspose's output and pads per dim, natural = stride·(input − 1) + output_padding + (kernel − 1)·dilation + 1:
+    /// explicit pads give natural − begin − end; SAME_UPPER and SAME_LOWER give output_shape (or input·stride) and split
+    /// natural − output between the ends as ONNX's reference does (the odd one at the end for SAME_UPPER); an explicit
+    /// output_shape without them lengthens the output at the end. Where ONNX's spec, its reference and ONNX Runtime
+    /// disagree (an output_shape that crops the natural output, pads given with it, a SAME output wider than natural),
+    /// the node is refused rather than given one of their answers.
+    /// </summary>
+    private static void SizeTranspose(NodeContext node, long[] spatial, long[] kernel, long[] strides, long[] dilations, string autoPad, long[] pads,
+        long[] begin, long[] end, long[] output)
+    {
+        int n = spatial.Length;
+        var outputPadding = Window.PerDim(node, "output_padding", n, 0, 0);
+        var outputShape = node.Ints("output_shape");
+        if (outputShape is not null)
+        {
+            // ONNX Runtime reads an output_shape of n+2 dims (N and C included) by its last n.
+            if (outputShape.Length == n + 2)
+                outputShape = outputShape.Skip(2).ToArray();
+            if (outputShape.Length != n || outputShape.Any(o => o < 1))
+                throw new Unsupported($"its output_shape [{string.Join(", ", node.Ints("output_shape")!)}] is not {n} positive spatial dims");
+            if (autoPad == "NOTSET" && pads.Any(p => p != 0))
+                throw new Unsupported("it gives both pads and output_shape; ONNX's reference keeps the pads, ONNX Runtime recomputes them from output_shape");
+        }
+        for (int i = 0; i < n; i++)
+        {
+            long natural = strides[i] * (spatial[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
+            if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+            {
+                output[i] = outputShape?[i] ?? spatial[i] * strides[i];
+                long total = natural - output[i];
+                if (total < 0)
+                {
+                    throw new Unsupported($"along spatial dim {i} its {autoPad} output ({output[i]}) is wider than stride·(input − 1) + output_padding + dilated kernel ({natural}); " +
+                        "ONNX's reference pads it on both sides, ONNX Runtime gives the narrower output");
+                }
+                begin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+                end[i] = total - begin[i];
+            }
+            else if (outputShape is not null)
+            {
+                output[i] = outputShape[i];
+                if (natural > output[i])
+                {
+                    throw new Unsupported($"along spatial dim {i} its output_shape ({output[i]}) crops the natural output ({natural}); " +
+                        "ONNX's spec, its reference and ONNX Runtime do not agree on which side to crop");
+                }
+                (begin[i], end[i]) = (0, natural - output[i]);
+            }
+            else
+            {
+                (begin[i], end[i]) = autoPad == "VALID" ? (0L, 0L) : (pads[i], pads[n + i]);
+                output[i] = natural - begin[i] - end[i];
+                if (output[i] < 1)
+                    throw new Unsupported($"along spatial dim {i} its pads ({begin[i]}, {end[i]}) leave no output of {natural}");
+            }
+        }
+    }
+}
+
+/// <summary>
+/// <c>Kernels.Conv</c> or <c>Kernels.ConvTranspose</c>: shapes, strides, dilations and the pads [begin…, end…] all
+/// resolved by the planner; an absent bias is <c>default</c>.
+/// </summary>
+internal sealed record ConvStep(string Node, string OpType, int X, EquatableArray<PlanDim> XShape, int W, EquatableArray<long> WShape, int B, long Group,
+    EquatableArray<long> Strides, EquatableArray<long> Dilations, EquatableArray<long> Pads, int D, EquatableArray<PlanDim> DShape) : PlanStep(Node, OpType)
+{
+    public override void Emit(StepWriter w) => w.Call(OpType,
+        ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
+        ("group", StepWriter.Number(Group)), ("strides", w.Shape(Strides)), ("dilations", w.Shape(Dilations)), ("pads", w.Shape(Pads)),
+        ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
+}
+
+/// <summary>
+/// What the sliding-window operators (Conv, ConvTranspose and the pools) share: an input [N, C, D1..Dn] whose spatial
+/// dims are fixed at build time, attributes with one entry per spatial dim, and auto_pad.
+/// </summary>
+internal static class Window
+{
+    /// <summary>The spatial dims D1..Dn of <paramref name="x"/>, which must be fixed; <paramref name="symbolic"/> names the dims that may be symbols.</summary>
+    public static long[] Spatial(NodeContext node, Value x, string symbolic)
+    {
+        if (x.Shape.Length < 3)
+            throw new Unsupported($"its input {node.Text(x.Shape)} is not [N, C, D1, …] with at least one spatial dim");
+        if (x.Shape.Skip(2).Any(d => !d.IsFixed))
+            throw new Unsupported($"its input {node.Text(x.Shape)} has a symbolic spatial dim; the compiled {node.OpType} sizes its windows at build time, so only {symbolic} may be a symbol");
+        return x.Shape.Skip(2).Select(d => d.Value).ToArray();
+    }
+
+    /// <summary>An ints attribute with <paramref name="count"/> entries, each at least <paramref name="least"/>; absent: <paramref name="fallback"/> each.</summary>
+    public static long[] PerDim(NodeContext node, string name, int count, long fallback, long least)
+    {
+        var values = node.Ints(name) ?? Enumerable.Repeat(fallback, count).ToArray();
+        if (values.Length != count)
+            throw new Unsupported($"its {name} [{string.Join(", ", values)}] has {values.Length} entries, not {count}");
+        if (values.Any(v => v < least))
+            throw new Unsupported($"its {name} [{string.Join(", ", values)}] go below {least}");
+        return values;
+    }
+
+    /// <summary>The explicit pads [begin1..beginn, end1..endn], default 0 (auto_pad, when set, replaces them).</summary>
+    public static long[] Pads(NodeContext node, int count) => PerDim(node, "pads", 2 * count, 0, 0);
+
+    /// <summary>auto_pad: NOTSET (the default, also when empty), VALID, SAME_UPPER or SAME_LOWER.</summary>
+    public static string AutoPad(NodeContext node)
+    {
+        string mode = node.String("auto_pad") is { Length: > 0 } text ? text : "NOTSET";
+        return mode is "NOTSET" or "VALID" or "SAME_UPPER" or "SAME_LOWER" ? mode : throw new Unsupported($"its auto_pad '{mode}' is none of NOTSET, VALID, SAME_UPPER, SAME_LOWER");
+    }
+
+    /// <summary>
+    /// SAME_UPPER or SAME_LOWER along one dim: the output is ⌈input / stride⌉ and the pads total
+    /// max(0, (output − 1)·stride + extent − input), the odd one at the end for SAME_UPPER and at the begin for
+    /// SAME_LOWER. (A kernel narrower than the stride can need less than none: then none is padded.)
+    /// </summary>
+    public static (long Begin, long End) Same(long input, long extent, long stride, bool upper)
+    {
+        long output = (input + stride - 1) / stride;
+        long total = System.Math.Max(0, (output - 1) * stride + extent - input);
+        long begin = upper ? total / 2 : total - total / 2;
+        return (begin, total - begin);
+    }
+
+    /// <summary>Refuses an attribute the model's opset does not define for the op (ONNX's checker rejects such a node).</summary>
+    public static void Since(NodeContext node, string name, int opset)
+    {
+        if (node.Attribute(name) is not null && node.Opset < opset)
+            throw new Unsupported($"its attribute '{name}' is {node.OpType}'s from opset {opset}; the model imports opset {node.Opset}");
+    }
+}
