@@ -250,4 +250,103 @@ public class CompiledBackendTests
             },
         };
     }
+
+    [Fact]
+    public void Convolutions_and_pools_run_over_a_symbolic_batch_as_onnx_runtime_runs_them()
+    {
+        // The backend suite's models have fixed shapes; here N is a symbol. x [batch, 2, 5, 5] → Conv (3 maps of 3×3,
+        // bias, pads 1, strides 2) → [batch, 3, 3, 3] → MaxPool 2×2 / 2 with ceil_mode and its indices → [batch, 3, 2, 2]
+        // → ConvTranspose (2 maps of 2×2, strides 2, output_padding 1) → [batch, 2, 5, 5] → GlobalAveragePool → y.
+        var random = new System.Random(3);
+        TensorProto Weights(string name, params long[] dims) => new()
+        {
+            Name = name, DataType = 1, Dims = { dims },
+            FloatData = { Enumerable.Range(0, (int)dims.Aggregate(1L, (p, d) => p * d)).Select(_ => random.NextSingle() - 0.5f) },
+        };
+        static AttributeProto Ints(string name, params long[] values) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { values } };
+        static ValueInfoProto Batch(string name, int type, params long[] dims) => new()
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = new TensorShapeProto { Dim =
+            {
+                new TensorShapeProto.Types.Dimension { DimParam = "batch" },
+                dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }),
+            } } } },
+        };
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } },
+            Graph = new GraphProto
+            {
+                Name = "windows",
+                Node =
+                {
+                    new NodeProto { Name = "conv", OpType = "Conv", Input = { "x", "w", "b" }, Output = { "c" }, Attribute = { Ints("pads", 1, 1, 1, 1), Ints("strides", 2, 2) } },
+                    new NodeProto
+                    {
+                        Name = "pool", OpType = "MaxPool", Input = { "c" }, Output = { "pooled", "indices" },
+                        Attribute = { Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), new AttributeProto { Name = "ceil_mode", Type = AttributeProto.Types.AttributeType.Int, I = 1 } },
+                    },
+                    new NodeProto { Name = "up", OpType = "ConvTranspose", Input = { "pooled", "wt" }, Output = { "u" }, Attribute = { Ints("strides", 2, 2), Ints("output_padding", 1, 1) } },
+                    new NodeProto { Name = "mean", OpType = "GlobalAveragePool", Input = { "u" }, Output = { "y" } },
+                },
+                Initializer = { Weights("w", 3, 2, 3, 3), Weights("b", 3), Weights("wt", 3, 2, 2, 2) },
+                Input = { Batch("x", 1, 2, 5, 5) },
+                Output = { Batch("pooled", 1, 3, 2, 2), Batch("indices", 7, 3, 2, 2), Batch("y", 1, 2, 1, 1) },
+            },
+        };
+        const string harness = """
+            namespace App;
+            public static class Harness
+            {
+                // One client, called at each batch size in turn (its arena grows), every output copied out.
+                public static object[] Run(float[][] inputs)
+                {
+                    using var model = new WindowsModel();
+                    var results = new System.Collections.Generic.List<object>();
+                    foreach (var x in inputs)
+                    {
+                        var (pooled, indices, y) = model.Predict(x);
+                        results.Add(pooled.Span.ToArray());
+                        results.Add(indices.Span.ToArray());
+                        results.Add(y.Span.ToArray());
+                    }
+                    return results.ToArray();
+                }
+            }
+            """;
+
+        var (run, output) = Generate(Compilation(harness), Item(SignatureOf(model, 1 << 20), modelPath: "windows.onnx", className: "WindowsModel", backend: "Compiled"));
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        string source = Assert.Single(run.GeneratedTrees).ToString();
+        Assert.Contains("Kernels.Conv(x: x, xShape: stackalloc int[] { (int)__s0, 2, 5, 5 }", source);
+        Assert.Contains("Kernels.MaxPool(", source);
+        using var image = new System.IO.MemoryStream();
+        var emitted = output.WithAssemblyName("Harness.Windows").Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var assembly = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(new System.IO.MemoryStream(image.ToArray()));
+        float[][] inputs = [.. new[] { 2, 3 }.Select(batch => Enumerable.Range(0, batch * 50).Select(_ => random.NextSingle() * 4 - 2).ToArray())];
+        var compiled = (object[])assembly.GetType("App.Harness")!.GetMethod("Run")!.Invoke(null, [inputs])!;
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model));
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            using var x = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(inputs[i], [inputs[i].Length / 50, 2, 5, 5]);
+            using var raw = session.Run(runOptions, ["x"], [x], ["pooled", "indices", "y"]);
+            // The indices are exact; the sums may round apart by the order MLAS adds in.
+            Close(raw[0].GetTensorDataAsSpan<float>().ToArray(), (float[])compiled[3 * i]);
+            Assert.Equal(raw[1].GetTensorDataAsSpan<long>().ToArray(), (long[])compiled[3 * i + 1]);
+            Close(raw[2].GetTensorDataAsSpan<float>().ToArray(), (float[])compiled[3 * i + 2]);
+        }
+
+        static void Close(float[] expected, float[] actual)
+        {
+            Assert.Equal(expected.Length, actual.Length);
+            for (int j = 0; j < expected.Length; j++)
+                Assert.Equal(expected[j], actual[j], 1e-5f);
+        }
+    }
 }
