@@ -42,6 +42,12 @@ internal static class OpRegistry
         new ConvOps(),
         new PoolOps(),
         new GlobalPoolOps(),
+        new BatchNormalizationOp(),
+        new InstanceNormalizationOp(),
+        new GroupNormalizationOp(),
+        new LrnOp(),
+        new LayerNormalizationOp(),
+        new RmsNormalizationOp(),
     ];
 
     private static readonly Dictionary<string, Op> ByType = All.SelectMany(op => op.OpTypes.Select(t => (t, op))).ToDictionary(p => p.t, p => p.op, StringComparer.Ordinal);
