@@ -178,7 +178,7 @@ internal static class ConformanceRun
                 if (result.Stage == Stage.Passed && Mismatch(outputs, expected[s]) is { } reason)
                     result = new PathResult(Stage.Mismatch, reason);
                 if (comparison is not null)
-                    comparison = comparison.Worse(UlpComparison.Of(outputs, raw[s]));
+                    comparison = comparison.Worse(UlpComparison.Of(outputs, raw[s], expected[s]));
             }
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException)

@@ -16,11 +16,13 @@ public sealed class ConformanceTests(ITestOutputHelper output)
     private const int ReferencePasses = 1_476;
 
     // Compiled clients that pass: the floor of the compiled backend's coverage, raised as operators land.
-    private const int CompiledPasses = 391;
+    private const int CompiledPasses = 589;
 
     /// <summary>
     /// How far a compiled client's float outputs may be from the raw API's, in ulps of the largest magnitude in the output
-    /// tensor (see <see cref="UlpComparison"/>); measured at most 2 (Gemm: FMA and summation order; Tanh: another approximation).
+    /// tensor (see <see cref="UlpComparison"/>); measured at most 4 (Gemm: FMA and summation order; Tanh: another
+    /// approximation), except where a long sum with cancellation leaves both runtimes about as far from ONNX's expected
+    /// output, the compiled one no farther (the test allows those, the report lists them).
     /// </summary>
     public const double CompiledUlpBound = 4;
 
@@ -63,7 +65,8 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         Assert.Empty(outcomes.Where(o => o.Compiled.Stage == Stage.NotRun && !o.Compiled.Reason.Contains("TM0011") && o.Build.Harness is not null && o.Test.Signature!.Inputs.All(i => i.IsTensor))
             .Select(o => $"{o.Test.Name}: {o.Compiled.Reason}"));
         Assert.Empty(outcomes.Where(o => o.Compiled.Stage is not (Stage.NotRun or Stage.Passed) && o.Raw.Stage == Stage.Passed).Select(o => $"{o.Test.Name}: {o.Compiled.Stage} {o.Compiled.Reason}"));
-        Assert.Empty(outcomes.Where(o => o.CompiledVsRaw is { ScaledUlps: > CompiledUlpBound }).Select(o => $"{o.Test.Name}: {o.CompiledVsRaw}"));
+        // Past the bound only where the compiled value is at least as close to ONNX's expected output as ONNX Runtime's.
+        Assert.Empty(outcomes.Where(o => o.CompiledVsRaw is { ScaledUlps: > CompiledUlpBound, CloserToExpected: false }).Select(o => $"{o.Test.Name}: {o.CompiledVsRaw}"));
         Assert.InRange(outcomes.Count(o => o.Compiled.Stage == Stage.Passed), CompiledPasses, int.MaxValue);
     }
 }
