@@ -1,10 +1,12 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace TypedModels.Compiled;
 
 // Elementwise operators of two or three broadcast tensors over any element type: arithmetic on the integer types and
-// double (float has its vectorized kernels in Kernels.cs), comparisons, logic and Where. One odometer walks the output
+// double (float has its vectorized kernels in Kernels.cs), Pow, Mod, PRelu, BitShift, the pairwise Max and Min the
+// variadic operators chain, comparisons, logic and Where. One odometer walks the output
 // and the inputs' offsets (a stride of 0 where an input broadcasts); the operator is a struct, so each instantiation
 // is its own loop.
 public static partial class Kernels
@@ -24,6 +26,52 @@ public static partial class Kernels
     /// <summary><c>Div</c> of any number type (integers truncate toward zero; an integer division by zero throws).</summary>
     public static void Div<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<T> d, ReadOnlySpan<int> dShape)
         where T : INumber<T> => Walk<T, T, T, DivOf<T>>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary>
+    /// <c>Pow</c>: a base of any number type to an exponent of any number type, as ONNX Runtime computes it: a float to a
+    /// float power through the C library's powf (MathF.Pow), anything else through pow in double, converted back to the
+    /// base's type. A one-element exponent of 2 or 3 is a product (x·x, x·x·x), as ONNX Runtime special-cases it.
+    /// </summary>
+    public static void Pow<TX, TY>(ReadOnlySpan<TX> a, ReadOnlySpan<int> aShape, ReadOnlySpan<TY> b, ReadOnlySpan<int> bShape, Span<TX> d, ReadOnlySpan<int> dShape)
+        where TX : INumber<TX> where TY : INumber<TY>
+    {
+        if (b.Length == 1 && a.Length == d.Length && (b[0] == TY.CreateTruncating(2) || b[0] == TY.CreateTruncating(3)))
+        {
+            bool cube = b[0] == TY.CreateTruncating(3);
+            for (int i = 0; i < d.Length; i++)
+                d[i] = cube ? a[i] * a[i] * a[i] : a[i] * a[i];
+            return;
+        }
+        Walk<TX, TY, TX, PowOf<TX, TY>>(a, aShape, b, bShape, d, dShape);
+    }
+
+    /// <summary><c>Mod</c> with fmod=0, of integers: the remainder with the divisor's sign, as Python's % (a zero divisor throws).</summary>
+    public static void Mod<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<T> d, ReadOnlySpan<int> dShape)
+        where T : IBinaryInteger<T> => Walk<T, T, T, ModOf<T>>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary><c>Mod</c> with fmod=1: C's fmod, the remainder with the dividend's sign, on any number type (C#'s %).</summary>
+    public static void FMod<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<T> d, ReadOnlySpan<int> dShape)
+        where T : INumber<T> => Walk<T, T, T, FModOf<T>>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary><c>PRelu</c>: x where x &gt; 0, else x·slope, the slope broadcast to x.</summary>
+    public static void PRelu<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> xShape, ReadOnlySpan<T> slope, ReadOnlySpan<int> slopeShape, Span<T> d, ReadOnlySpan<int> dShape)
+        where T : INumber<T> => Walk<T, T, T, PReluOf<T>>(x, xShape, slope, slopeShape, d, dShape);
+
+    /// <summary><c>BitShift</c> LEFT of unsigned integers; a shift by the type's width or more gives 0, as numpy's does.</summary>
+    public static void BitShiftLeft<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<T> d, ReadOnlySpan<int> dShape)
+        where T : IBinaryInteger<T>, IUnsignedNumber<T> => Walk<T, T, T, ShiftLeftOf<T>>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary><c>BitShift</c> RIGHT of unsigned integers; a shift by the type's width or more gives 0.</summary>
+    public static void BitShiftRight<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<T> d, ReadOnlySpan<int> dShape)
+        where T : IBinaryInteger<T>, IUnsignedNumber<T> => Walk<T, T, T, ShiftRightOf<T>>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary>The larger of two broadcast tensors (one step of <c>Max</c>; <c>Max</c> itself names a reduction here); NaN wins, as in ONNX Runtime.</summary>
+    public static void Maximum<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<T> d, ReadOnlySpan<int> dShape)
+        where T : INumber<T> => Walk<T, T, T, MaxOf<T>>(a, aShape, b, bShape, d, dShape);
+
+    /// <summary>The smaller of two broadcast tensors (one step of <c>Min</c>); NaN wins.</summary>
+    public static void Minimum<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<T> d, ReadOnlySpan<int> dShape)
+        where T : INumber<T> => Walk<T, T, T, MinOf<T>>(a, aShape, b, bShape, d, dShape);
 
     /// <summary><c>Equal</c>.</summary>
     public static void Equal<T>(ReadOnlySpan<T> a, ReadOnlySpan<int> aShape, ReadOnlySpan<T> b, ReadOnlySpan<int> bShape, Span<bool> d, ReadOnlySpan<int> dShape)
@@ -154,6 +202,54 @@ public static partial class Kernels
     private readonly struct DivOf<T> : IScalarOperator<T, T, T> where T : INumber<T>
     {
         public static T Apply(T a, T b) => a / b;
+    }
+
+    private readonly struct PowOf<TX, TY> : IScalarOperator<TX, TY, TX> where TX : INumber<TX> where TY : INumber<TY>
+    {
+        // The type tests are constants for each instantiation: float^float is powf, the rest pow in double (C++'s std::pow
+        // promotes a float base with an integer exponent to double).
+        public static TX Apply(TX a, TY b) => typeof(TX) == typeof(float) && typeof(TY) == typeof(float)
+            ? TX.CreateTruncating(MathF.Pow(float.CreateTruncating(a), float.CreateTruncating(b)))
+            : TX.CreateTruncating(Math.Pow(double.CreateTruncating(a), double.CreateTruncating(b)));
+    }
+
+    private readonly struct ModOf<T> : IScalarOperator<T, T, T> where T : IBinaryInteger<T>
+    {
+        public static T Apply(T a, T b)
+        {
+            T r = a % b;
+            return (r < T.Zero && b > T.Zero) || (r > T.Zero && b < T.Zero) ? r + b : r;
+        }
+    }
+
+    private readonly struct FModOf<T> : IScalarOperator<T, T, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => a % b;
+    }
+
+    private readonly struct PReluOf<T> : IScalarOperator<T, T, T> where T : INumber<T>
+    {
+        public static T Apply(T x, T slope) => x > T.Zero ? x : x * slope;
+    }
+
+    private readonly struct ShiftLeftOf<T> : IScalarOperator<T, T, T> where T : IBinaryInteger<T>
+    {
+        public static T Apply(T a, T b) => b >= T.CreateTruncating(Unsafe.SizeOf<T>() * 8) ? T.Zero : a << int.CreateTruncating(b);
+    }
+
+    private readonly struct ShiftRightOf<T> : IScalarOperator<T, T, T> where T : IBinaryInteger<T>
+    {
+        public static T Apply(T a, T b) => b >= T.CreateTruncating(Unsafe.SizeOf<T>() * 8) ? T.Zero : a >>> int.CreateTruncating(b);
+    }
+
+    private readonly struct MaxOf<T> : IScalarOperator<T, T, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => a > b || T.IsNaN(a) ? a : b;
+    }
+
+    private readonly struct MinOf<T> : IScalarOperator<T, T, T> where T : INumber<T>
+    {
+        public static T Apply(T a, T b) => a < b || T.IsNaN(a) ? a : b;
     }
 
     private readonly struct EqualOf<T> : IScalarOperator<T, T, bool> where T : IEquatable<T>
