@@ -20,6 +20,8 @@ internal static class OpRegistry
         new ReshapeOps(),
         new TransposeOp(),
         new BinaryOps(),
+        new BinaryFunctionOps(),
+        new VariadicOps(),
         new UnaryOps(),
         new ReduceOps(),
         new SoftmaxOps(),
