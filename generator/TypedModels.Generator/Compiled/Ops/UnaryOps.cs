@@ -50,12 +50,12 @@ internal sealed class UnaryOps : Op
 
     public override void Plan(NodeContext node)
     {
-        var x = node.Data(0);
         if (node.OpType is "IsNaN" or "IsInf")
         {
             PlanClassification(node, node.Data(0, Floats));
             return;
         }
+        var x = node.Data(0);
         if (Folding.CanFold(x) && Fold(node, x) is { } folded)
         {
             node.Known(folded);
@@ -139,7 +139,7 @@ internal sealed class UnaryOps : Op
             "HardSwish" => v => v * Math.Max(0, Math.Min(1, v / 6 + 0.5)),
             "Celu" => Celu(node.Float("alpha", 1f)),
             "Gelu" => GeluTanh(node) ? v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))) : v => 0.5 * v * (1 + Erf(v / Math.Sqrt(2))),
-            "Mish" => v => v * Math.Tanh(v > 0 ? v + Math.Log(1 + Math.Exp(-v)) : Math.Log(1 + Math.Exp(v))),
+            "Mish" => v => v * Math.Tanh(v > 0 ? v + LogP1(Math.Exp(-v)) : LogP1(Math.Exp(v))),
             _ => null,
         };
         return function is null ? null : Value.Known(x.ElementType, x.Shape, x.AsDoubles()!.Select(function).ToArray());
@@ -147,13 +147,16 @@ internal sealed class UnaryOps : Op
 
     private static Func<double, double> Celu(double alpha) => v => Math.Max(0, v) + Math.Min(0, alpha * (Math.Exp(v / alpha) - 1));
 
-    // netstandard2.0 has no Math.Asinh or Math.Atanh: their logarithms, with the series where those cancel.
+    // netstandard2.0 has no Math.Asinh, Math.Atanh or LogP1: their logarithms, with the series where those cancel.
     private static double Asinh(double v)
     {
         double a = Math.Abs(v);
         double r = a < 1e-4 ? a - a * a * a / 6 : Math.Log(a + Math.Sqrt(a * a + 1));
         return v < 0 ? -r : r;
     }
+
+    // ln(1 + y) for y ≥ 0 without losing a small y to the 1 (Mish's tail, x·e^x, for very negative x).
+    private static double LogP1(double y) => y < 1e-5 ? y - y * y / 2 + y * y * y / 3 : Math.Log(1 + y);
 
     private static double Atanh(double v) => Math.Abs(v) < 1e-4 ? v + v * v * v / 3 : 0.5 * Math.Log((1 + v) / (1 - v));
 
