@@ -349,4 +349,85 @@ public class CompiledBackendTests
                 Assert.Equal(expected[j], actual[j], 1e-5f);
         }
     }
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void BatchNormalization_after_a_conv_is_folded_into_its_weights(bool convBias, bool convAlsoAnOutput)
+    {
+        // x [batch, 3, 6, 6] → Conv (4 maps of 3×3, pads 1) → BatchNormalization → Relu → y. Folded, the normalisation
+        // is new weights and no call; where the Conv's own output is also wanted, it must stay as it is, unfolded.
+        var random = new System.Random(5);
+        TensorProto Floats(string name, System.Func<float> value, params long[] dims) => new()
+        {
+            Name = name, DataType = 1, Dims = { dims },
+            FloatData = { Enumerable.Range(0, (int)dims.Aggregate(1L, (p, d) => p * d)).Select(_ => value()) },
+        };
+        static ValueInfoProto Batch(string name, params long[] dims) => new()
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim =
+            {
+                new TensorShapeProto.Types.Dimension { DimParam = "batch" },
+                dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }),
+            } } } },
+        };
+        var graph = new GraphProto
+        {
+            Name = "convbn",
+            Node =
+            {
+                new NodeProto { Name = "conv", OpType = "Conv", Input = { convBias ? new[] { "x", "w", "b" } : new[] { "x", "w" } }, Output = { "c" },
+                    Attribute = { new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } } } },
+                new NodeProto { Name = "bn", OpType = "BatchNormalization", Input = { "c", "scale", "shift", "mean", "var" }, Output = { "n" },
+                    Attribute = { new AttributeProto { Name = "epsilon", Type = AttributeProto.Types.AttributeType.Float, F = 1e-3f } } },
+                new NodeProto { Name = "relu", OpType = "Relu", Input = { "n" }, Output = { "y" } },
+            },
+            Initializer =
+            {
+                Floats("w", () => random.NextSingle() - 0.5f, 4, 3, 3, 3), Floats("b", () => random.NextSingle(), 4), Floats("scale", () => 0.5f + random.NextSingle(), 4),
+                Floats("shift", () => random.NextSingle() - 0.5f, 4), Floats("mean", () => random.NextSingle() - 0.5f, 4), Floats("var", () => 0.1f + random.NextSingle(), 4),
+            },
+            Input = { Batch("x", 3, 6, 6) },
+            Output = { Batch("y", 4, 6, 6) },
+        };
+        if (convAlsoAnOutput)
+            graph.Output.Add(Batch("c", 4, 6, 6));
+        var model = new ModelProto { IrVersion = 8, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 15 } }, Graph = graph };
+        string harness = $$"""
+            namespace App;
+            public static class Harness
+            {
+                public static float[] Run(float[] x)
+                {
+                    using var model = new ConvBnModel();
+                    return model.Predict(x).Y.Span.ToArray();
+                }
+            }
+            """;
+
+        var (run, output) = Generate(Compilation(harness), Item(SignatureOf(model, 1 << 20), modelPath: "convbn.onnx", className: "ConvBnModel", backend: "Compiled"));
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        string source = Assert.Single(run.GeneratedTrees).ToString();
+        Assert.Equal(convAlsoAnOutput, source.Contains("Kernels.BatchNormalization("));
+        Assert.Contains("Kernels.Conv(", source);
+        using var image = new System.IO.MemoryStream();
+        var emitted = output.WithAssemblyName($"Harness.ConvBn.{convBias}.{convAlsoAnOutput}").Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var assembly = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(new System.IO.MemoryStream(image.ToArray()));
+        float[] input = [.. Enumerable.Range(0, 2 * 3 * 36).Select(_ => random.NextSingle() * 4 - 2)];
+        var compiled = (float[])assembly.GetType("App.Harness")!.GetMethod("Run")!.Invoke(null, [input])!;
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model));
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var x = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(input, [2, 3, 6, 6]);
+        using var raw = session.Run(runOptions, ["x"], [x], ["y"]);
+        float[] expected = raw[0].GetTensorDataAsSpan<float>().ToArray();
+        Assert.Equal(expected.Length, compiled.Length);
+        // ONNX Runtime folds the same way (its Conv-BatchNormalization fusion); what is left is the order of each sum.
+        float largest = expected.Max(System.MathF.Abs);
+        for (int j = 0; j < expected.Length; j++)
+            Assert.True(System.MathF.Abs(expected[j] - compiled[j]) <= 4 * (System.MathF.BitIncrement(largest) - largest), $"y[{j}]: {compiled[j]} against {expected[j]}");
+    }
 }

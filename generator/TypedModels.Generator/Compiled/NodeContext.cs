@@ -88,6 +88,18 @@ internal sealed class NodeContext
 
     public void Step(PlanStep step) => _planner.AddStep(step);
 
+    /// <summary>The steps planned before this node: an op may fold itself into the one that writes its input.</summary>
+    public IReadOnlyList<PlanStep> Steps => _planner.Steps;
+
+    /// <summary>Puts <paramref name="replacement"/> where <paramref name="old"/> was planned.</summary>
+    public void Replace(PlanStep old, PlanStep replacement) => _planner.Replace(old, replacement);
+
+    /// <summary>Whether this node is the only reader of input <paramref name="index"/> (no other node reads it, and it is no client output).</summary>
+    public bool OnlyReader(int index) => _planner.Readers(Node.Inputs[index]) == 1;
+
+    /// <summary>The floats of a planned constant (a step's weights, say); null when the value is not one.</summary>
+    public float[]? ConstantFloats(int planIndex) => _planner.ConstantFloats(planIndex);
+
     /// <summary>Adds a product's multiply-adds per row: its output's fixed dims times the summed dim (symbols count as 1).</summary>
     public void CountWork(IEnumerable<PlanDim> output, PlanDim summed) => _planner.CountWork(output, summed);
 

@@ -20,6 +20,7 @@ internal sealed class Planner
     private readonly List<PlanConstant> _constants = new();
     private readonly List<PlanStep> _steps = new();
     private readonly List<string> _reasons = new();
+    private readonly Dictionary<string, int> _readers = new(StringComparer.Ordinal);
     private long _multiplyAdds;
 
     private Planner(long opset, EquatableArray<SymbolSpec> symbols) => (Opset, Shapes) = (opset, new Shapes(symbols));
@@ -64,8 +65,12 @@ internal sealed class Planner
             _values[input.Name] = new Value(type, shape) { Index = Add(new PlanValue(input.Name, Storage.Input, i, shape.ToEquatableArray(), type)) };
         }
 
+        var needed = Needed(graph, outputs).ToList();
+        foreach (string name in needed.SelectMany(n => n.Inputs).Concat(outputs.Select(o => o.Name)))
+            _readers[name] = _readers.TryGetValue(name, out int count) ? count + 1 : 1;
+
         var failed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in Needed(graph, outputs))
+        foreach (var node in needed)
         {
             cancellationToken.ThrowIfCancellationRequested();
             // A node fed by one that failed is not judged on shapes nobody could infer.
@@ -190,6 +195,30 @@ internal sealed class Planner
     }
 
     internal void AddStep(PlanStep step) => _steps.Add(step);
+
+    /// <summary>The steps planned so far, for an op that folds itself into the step before it.</summary>
+    internal IReadOnlyList<PlanStep> Steps => _steps;
+
+    internal void Replace(PlanStep old, PlanStep replacement) => _steps[_steps.IndexOf(old)] = replacement;
+
+    /// <summary>How many needed nodes read the value <paramref name="name"/>, a client output counting as one more.</summary>
+    internal int Readers(string name) => _readers.TryGetValue(name, out int count) ? count : 0;
+
+    /// <summary>The floats of a planned constant (following aliases); null when the value is not a float constant.</summary>
+    internal float[]? ConstantFloats(int index)
+    {
+        if (index < 0)
+            return null;
+        var value = _planValues[index];
+        while (value.Storage == Storage.Alias)
+            value = _planValues[value.Source];
+        if (value.Storage != Storage.Constant || value.ElementType != "float")
+            return null;
+        byte[] bytes = Convert.FromBase64String(_constants[value.Source].Data);
+        var floats = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
+        return floats;
+    }
 
     internal void CountWork(IEnumerable<PlanDim> output, PlanDim summed)
     {

@@ -66,9 +66,46 @@ internal sealed class BatchNormalizationOp : Op
         Channels.Check(node, 2, channels, "bias", per);
         Channels.Check(node, 3, channels, "mean", per);
         Channels.Check(node, 4, channels, "variance", per);
+        if (!perActivation && TryFoldIntoConv(node, x))
+            return;
         int d = node.Output(x.Shape);
         node.Step(new BatchNormalizationStep(node.Name, node.OpType, node.Tensor(0), n, channels.ToEquatableArray(),
             (perActivation ? [] : spatial).ToEquatableArray(), node.Tensor(1), node.Tensor(2), node.Tensor(3), node.Tensor(4), node.Float("epsilon", 1e-5f), d));
+    }
+
+    /// <summary>
+    /// Folds the normalisation into the Conv that writes its input, when nothing else reads that output and the Conv's
+    /// weights and the statistics are known: a = scale / √(var + ε), W′ = W·a per output channel, b′ = (b − mean)·a + bias
+    /// (bias − mean·a without a Conv bias), in float and in that order, as ONNX Runtime's Conv-BatchNormalization fusion
+    /// computes them, so the folded model rounds as ONNX Runtime's optimised graph does. The normalisation then costs nothing.
+    /// </summary>
+    private static bool TryFoldIntoConv(NodeContext node, Value x)
+    {
+        if (x.Index < 0 || !node.OnlyReader(0) || node.Steps.OfType<ConvStep>().LastOrDefault(s => s.D == x.Index && s.OpType == "Conv") is not { } conv)
+            return false;
+        var (scale, bias, mean, variance) = (node.Input(1).Floats, node.Input(2).Floats, node.Input(3).Floats, node.Input(4).Floats);
+        var weights = node.ConstantFloats(conv.W);
+        var convBias = conv.B < 0 ? null : node.ConstantFloats(conv.B);
+        int channels = (int)conv.WShape[0];
+        if (scale is null || bias is null || mean is null || variance is null || weights is null || (conv.B >= 0 && convBias is null) || scale.Length != channels)
+            return false;
+        float epsilon = node.Float("epsilon", 1e-5f);
+        var a = new float[channels];
+        for (int m = 0; m < channels; m++)
+            a[m] = scale[m] / (float)System.Math.Sqrt(variance[m] + epsilon);
+        int perChannel = weights.Length / channels;
+        var folded = new float[weights.Length];
+        for (int i = 0; i < weights.Length; i++)
+            folded[i] = weights[i] * a[i / perChannel];
+        var shift = new float[channels];
+        for (int m = 0; m < channels; m++)
+            shift[m] = convBias is null ? bias[m] - mean[m] * a[m] : (convBias[m] - mean[m]) * a[m] + bias[m];
+        string name = node.Name + " (folded into " + conv.Node + ")";
+        int w = node.Constant(name + " weights", new Value("float", conv.WShape.Select(PlanDim.Fixed).ToArray()) { Floats = folded });
+        int b = node.Constant(name + " bias", new Value("float", [PlanDim.Fixed(channels)]) { Floats = shift });
+        node.Replace(conv, conv with { W = w, B = b, Node = conv.Node + " + " + node.Name, OpType = "Conv" });
+        node.Alias(x.Shape);
+        return true;
     }
 }
 
