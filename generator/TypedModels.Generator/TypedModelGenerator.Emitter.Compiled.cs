@@ -84,6 +84,8 @@ public sealed partial class TypedModelGenerator
         {
             for (int s = 0; s < client.Symbols.Count; s++)
                 w.WriteLine($"long __s{s} = __symbols[{s}];");
+            for (int k = 0; k < plan.DerivedSymbols.Count; k++)
+                w.WriteLine($"long __s{client.Symbols.Count + k} = {plan.DerivedSymbols[k]};");
 
             // Values whose lifetimes do not overlap share a slot of the arena (ArenaLayout).
             var (slotOf, slots) = ArenaLayout.Assign(plan, steps.Mentions);

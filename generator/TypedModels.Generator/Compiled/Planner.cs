@@ -116,7 +116,7 @@ internal sealed class Planner
                 _reasons.Add($"output '{output.Name}': {e.Message}");
             }
         }
-        return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds);
+        return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds, Shapes.Derived);
     }
 
     /// <summary>The nodes the outputs depend on, in the file's (topological) order.</summary>

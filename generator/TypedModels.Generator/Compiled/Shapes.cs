@@ -15,6 +15,32 @@ internal sealed class Unsupported(string message) : Exception(message);
 /// </summary>
 internal sealed class Shapes(EquatableArray<SymbolSpec> symbols)
 {
+    // Dims the client's symbols determine by a formula (a Conv's output over a symbolic length, say): each is one more
+    // symbol, numbered after the client's, computed once per call from them. One per distinct formula.
+    private readonly List<(string Code, string Text)> _derived = new();
+
+    /// <summary>The derived symbols' C# expressions, in order: symbol <c>client symbols + k</c> is <c>Derived[k]</c>.</summary>
+    public EquatableArray<string> Derived => _derived.Select(d => d.Code).ToEquatableArray();
+
+    /// <summary>
+    /// A dim that is a formula of other dims: <paramref name="code"/> is a C# <c>long</c> expression over their
+    /// <see cref="Code(PlanDim)"/>, <paramref name="text"/> how the user reads it. The same formula gives the same symbol,
+    /// so two nodes that compute it agree at build time.
+    /// </summary>
+    public PlanDim Derive(string code, string text)
+    {
+        int at = _derived.FindIndex(d => d.Code == code);
+        if (at < 0)
+        {
+            _derived.Add((code, text));
+            at = _derived.Count - 1;
+        }
+        return PlanDim.Of(symbols.Count + at);
+    }
+
+    /// <summary>A dim as a C# <c>long</c> expression of the generated code: a literal, or its symbol's local.</summary>
+    public static string Code(PlanDim dim) => dim.IsFixed ? dim.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L" : $"__s{dim.Symbol}";
+
     /// <summary>Numpy broadcasting, decided at compile time: a symbol meets itself or 1, never another size.</summary>
     public PlanDim[] Broadcast(PlanDim[] a, PlanDim[] b)
     {
@@ -107,7 +133,7 @@ internal sealed class Shapes(EquatableArray<SymbolSpec> symbols)
     }
 
     /// <summary>A dim as the user reads it: a number, or the symbol's name.</summary>
-    public string Name(PlanDim dim) => dim.IsFixed ? dim.ToString() : symbols[dim.Symbol].Name;
+    public string Name(PlanDim dim) => dim.IsFixed ? dim.ToString() : dim.Symbol < symbols.Count ? symbols[dim.Symbol].Name : _derived[dim.Symbol - symbols.Count].Text;
 
     public string Text(IEnumerable<PlanDim> dims) => "[" + string.Join(", ", dims.Select(Name)) + "]";
 

@@ -97,6 +97,11 @@ public static partial class Kernels
         for (int i = 0; i < x.Length; i++)
             d[i] = x[i] < min ? min : x[i] > max ? max : x[i];
     }
+
+    /// <summary><c>Clip</c> with bounds computed by the model: one-element spans, empty for no bound.</summary>
+    public static void ClipBy(ReadOnlySpan<float> x, ReadOnlySpan<float> min, ReadOnlySpan<float> max, Span<float> d) =>
+        Clip(x, min.IsEmpty ? float.NegativeInfinity : min[0], max.IsEmpty ? float.PositiveInfinity : max[0], d);
+
     /// <summary><c>Tan</c>.</summary>
     public static void Tan(ReadOnlySpan<float> x, Span<float> d)
     {

@@ -19,7 +19,10 @@ internal sealed class ConvOps : Op
     {
         var x = node.Data(0);
         var w = node.Data(1);
-        var spatial = Window.Spatial(node, x, "N");
+        bool transpose = node.OpType == "ConvTranspose";
+        // A Conv over a symbolic length (audio of any duration) with explicit pads has an output length that is a formula of it.
+        var symbolic = !transpose && Window.AutoPad(node) is "NOTSET" or "VALID" ? Window.SymbolicSpatial(x) : null;
+        var spatial = symbolic is null ? Window.Spatial(node, x, "N") : symbolic.Select(d => d.IsFixed ? d.Value : 1).ToArray();
         int n = spatial.Length;
         if (w.Shape.Length != x.Shape.Length || w.Shape.Any(d => !d.IsFixed))
             throw new Unsupported($"its weights {node.Text(w.Shape)} must have the input's rank ({x.Shape.Length}) and dims fixed at build time");
@@ -30,7 +33,6 @@ internal sealed class ConvOps : Op
         long group = node.Int("group", 1);
         if (group < 1)
             throw new Unsupported($"its group {group} is not positive");
-        bool transpose = node.OpType == "ConvTranspose";
 
         // Conv's weights are [M, C/group, k…], ConvTranspose's [C, M/group, k…].
         long channels = transpose ? weights[0] : weights[1] * group;
@@ -65,6 +67,8 @@ internal sealed class ConvOps : Op
                     "VALID" => (0L, 0L),
                     _ => Window.Same(spatial[i], extent, strides[i], upper: autoPad == "SAME_UPPER"),
                 };
+                if (symbolic is not null && !symbolic[i].IsFixed)
+                    continue;
                 long span = spatial[i] + begin[i] + end[i] - extent;
                 if (span < 0)
                     throw new Unsupported($"along spatial dim {i} its dilated kernel ({extent}) is wider than the padded input ({spatial[i] + begin[i] + end[i]})");
@@ -72,7 +76,18 @@ internal sealed class ConvOps : Op
             }
         }
 
-        var shape = new[] { x.Shape[0], PlanDim.Fixed(maps) }.Concat(output.Select(PlanDim.Fixed)).ToArray();
+        var outputDims = output.Select(PlanDim.Fixed).ToArray();
+        for (int i = 0; symbolic is not null && i < n; i++)
+        {
+            if (symbolic[i].IsFixed)
+                continue;
+            // ⌊(input + pads − extent) / stride⌋ + 1 windows, none when the padded input is shorter than the kernel.
+            long offset = begin[i] + end[i] - ((kernel[i] - 1) * dilations[i] + 1);
+            string span = $"({Shapes.Code(symbolic[i])} + {offset}L)";
+            outputDims[i] = node.Shapes.Derive($"({span} < 0L ? 0L : {span} / {strides[i]}L + 1L)",
+                $"({node.Shapes.Name(symbolic[i])} {(offset < 0 ? "−" : "+")} {System.Math.Abs(offset)}) / {strides[i]} + 1");
+        }
+        var shape = new[] { x.Shape[0], PlanDim.Fixed(maps) }.Concat(outputDims).ToArray();
         int d = node.Output(shape);
         // A Conv output element sums C/group·k1·…·kn products; a ConvTranspose input element scatters M/group·k1·…·kn.
         long taps = kernel.Aggregate(1L, (p, k) => p * k);
@@ -172,6 +187,9 @@ internal static class Window
             throw new Unsupported($"its input {node.Text(x.Shape)} has a symbolic spatial dim; the compiled {node.OpType} sizes its windows at build time, so only {symbolic} may be a symbol");
         return x.Shape.Skip(2).Select(d => d.Value).ToArray();
     }
+
+    /// <summary>The spatial dims of <paramref name="x"/> when some is a symbol (null when all are fixed).</summary>
+    public static PlanDim[]? SymbolicSpatial(Value x) => x.Shape.Length >= 3 && x.Shape.Skip(2).Any(d => !d.IsFixed) ? x.Shape.Skip(2).ToArray() : null;
 
     /// <summary>An ints attribute with <paramref name="count"/> entries, each at least <paramref name="least"/>; absent: <paramref name="fallback"/> each.</summary>
     public static long[] PerDim(NodeContext node, string name, int count, long fallback, long least)

@@ -70,6 +70,18 @@ internal sealed class UnaryOps : Op
             return;
         }
         node.Data(0, Float);
+        if (node.OpType == "Clip" && node.Opset >= 11 && new[] { 1, 2 }.Any(i => node.Has(i) && !node.Data(i, Float).IsKnown))
+        {
+            // A bound computed at run time (a dynamic range below a maximum, say): a one-element tensor read per call.
+            foreach (int i in new[] { 1, 2 }.Where(node.Has))
+            {
+                if (node.Input(i).Shape.Any(d => d != PlanDim.Fixed(1)))
+                    throw new Unsupported($"its {(i == 1 ? "min" : "max")} {node.Text(node.Input(i).Shape)} is not a scalar");
+            }
+            int clipped = node.Output(x.Shape);
+            node.Step(new ClipStep(node.Name, node.OpType, node.Tensor(0), node.Tensor(1), node.Tensor(2), clipped));
+            return;
+        }
         (string, float)[] parameters = node.OpType switch
         {
             "HardSigmoid" => [("alpha", node.Float("alpha", 0.2f)), ("beta", node.Float("beta", 0.5f))],
@@ -197,4 +209,10 @@ internal sealed record UnaryStep(string Node, string OpType, string Kernel, stri
     : PlanStep(Node, OpType)
 {
     public override void Emit(StepWriter w) => w.Call(Kernel, TypeArgument, [("x", w.Tensor(X)), .. Arguments, ("d", w.Tensor(D))]);
+}
+
+/// <summary><c>Kernels.Clip</c> with bounds that are one-element tensors, read when the call runs (absent: unbounded).</summary>
+internal sealed record ClipStep(string Node, string OpType, int X, int Min, int Max, int D) : PlanStep(Node, OpType)
+{
+    public override void Emit(StepWriter w) => w.Call("ClipBy", ("x", w.Tensor(X)), ("min", w.Tensor(Min)), ("max", w.Tensor(Max)), ("d", w.Tensor(D)));
 }
