@@ -91,11 +91,14 @@ public static partial class Kernels
             d[i] = x[i] > alpha ? x[i] : 0;
     }
 
-    /// <summary><c>Clip</c>: x held within [min, max]; NaN stays NaN.</summary>
+    /// <summary><c>Clip</c>: x held within [min, max], max winning when min exceeds it (ONNX's rule); NaN stays NaN.</summary>
     public static void Clip(ReadOnlySpan<float> x, float min, float max, Span<float> d)
     {
         for (int i = 0; i < x.Length; i++)
-            d[i] = x[i] < min ? min : x[i] > max ? max : x[i];
+        {
+            float y = x[i] < min ? min : x[i];
+            d[i] = y > max ? max : y;
+        }
     }
 
     /// <summary><c>Clip</c> with bounds computed by the model: one-element spans, empty for no bound.</summary>

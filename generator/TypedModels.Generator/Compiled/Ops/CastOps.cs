@@ -31,6 +31,12 @@ internal sealed class CastOps : Op
             node.Known(Fold(x, to));
             return;
         }
+        if (x.Dims is { } dims && Integers.Contains(to))
+        {
+            // A shape with symbolic dims stays one in another integer type (exporters cast shapes to int32 and back).
+            node.Known(new Value(to, x.Shape) { Dims = dims });
+            return;
+        }
         int d = node.Output(x.Shape, to);
         node.Step(new CastStep(node.Name, node.OpType, node.Tensor(0), x.ElementType, d, to));
     }

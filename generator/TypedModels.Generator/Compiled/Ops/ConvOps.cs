@@ -79,13 +79,8 @@ internal sealed class ConvOps : Op
         var outputDims = output.Select(PlanDim.Fixed).ToArray();
         for (int i = 0; symbolic is not null && i < n; i++)
         {
-            if (symbolic[i].IsFixed)
-                continue;
-            // ⌊(input + pads − extent) / stride⌋ + 1 windows, none when the padded input is shorter than the kernel.
-            long offset = begin[i] + end[i] - ((kernel[i] - 1) * dilations[i] + 1);
-            string span = $"({Shapes.Code(symbolic[i])} + {offset}L)";
-            outputDims[i] = node.Shapes.Derive($"({span} < 0L ? 0L : {span} / {strides[i]}L + 1L)",
-                $"({node.Shapes.Name(symbolic[i])} {(offset < 0 ? "−" : "+")} {System.Math.Abs(offset)}) / {strides[i]} + 1");
+            if (!symbolic[i].IsFixed)
+                outputDims[i] = Window.Count(node, symbolic[i], begin[i] + end[i] - ((kernel[i] - 1) * dilations[i] + 1), strides[i]);
         }
         var shape = new[] { x.Shape[0], PlanDim.Fixed(maps) }.Concat(outputDims).ToArray();
         int d = node.Output(shape);
@@ -186,6 +181,23 @@ internal static class Window
         if (x.Shape.Skip(2).Any(d => !d.IsFixed))
             throw new Unsupported($"its input {node.Text(x.Shape)} has a symbolic spatial dim; the compiled {node.OpType} sizes its windows at build time, so only {symbolic} may be a symbol");
         return x.Shape.Skip(2).Select(d => d.Value).ToArray();
+    }
+
+    /// <summary>
+    /// How many windows fit along a symbolic dim: ⌊(input + <paramref name="offset"/>) / stride⌋ + 1 (offset = pads −
+    /// dilated kernel), none when the padded input is shorter than the kernel; a derived symbol computed per call. At
+    /// stride 1 with offset −1 (a 3×3 "same" convolution, say) it is the input's own symbol, so a residual Add still
+    /// sees two equal dims.
+    /// </summary>
+    public static PlanDim Count(NodeContext node, PlanDim input, long offset, long stride)
+    {
+        if (stride == 1 && offset == -1)
+            return input;
+        string span = $"({Shapes.Code(input)} + {offset}L)";
+        string text = $"{node.Shapes.Name(input)} {(offset < 0 ? "−" : "+")} {System.Math.Abs(offset)}";
+        return stride == 1
+            ? node.Shapes.Derive($"({span} < 0L ? 0L : {span} + 1L)", $"{text} + 1")
+            : node.Shapes.Derive($"({span} < 0L ? 0L : {span} / {stride}L + 1L)", $"({text}) / {stride} + 1");
     }
 
     /// <summary>The spatial dims of <paramref name="x"/> when some is a symbol (null when all are fixed).</summary>

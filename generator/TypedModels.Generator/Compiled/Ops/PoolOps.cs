@@ -19,7 +19,10 @@ internal sealed class PoolOps : Op
     public override void Plan(NodeContext node)
     {
         var x = node.Data(0);
-        var spatial = Window.Spatial(node, x, "N and C");
+        // Over a symbolic length, explicit pads and no ceil_mode give a window count that is a formula of it (the loop
+        // below sizes a placeholder length no check refuses; the formula replaces its count).
+        var symbolic = Window.AutoPad(node) is "NOTSET" or "VALID" && node.Int("ceil_mode", 0) == 0 ? Window.SymbolicSpatial(x) : null;
+        var spatial = symbolic is null ? Window.Spatial(node, x, "N and C") : symbolic.Select(d => d.IsFixed ? d.Value : long.MaxValue / 4).ToArray();
         int n = spatial.Length;
         var (ceilSince, dilationsSince) = node.OpType switch
         {
@@ -84,7 +87,13 @@ internal sealed class PoolOps : Op
         if (p < 1)
             throw new Unsupported($"its p {p} is not a positive integer");
 
-        var shape = new[] { x.Shape[0], x.Shape[1] }.Concat(output.Select(PlanDim.Fixed)).ToArray();
+        var outputDims = output.Select(PlanDim.Fixed).ToArray();
+        for (int i = 0; symbolic is not null && i < n; i++)
+        {
+            if (!symbolic[i].IsFixed)
+                outputDims[i] = Window.Count(node, symbolic[i], begin[i] + end[i] - ((kernel[i] - 1) * dilations[i] + 1), strides[i]);
+        }
+        var shape = new[] { x.Shape[0], x.Shape[1] }.Concat(outputDims).ToArray();
         int d = node.Output(shape);
         var step = new PoolStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), kernel.ToEquatableArray(), strides.ToEquatableArray(),
             dilations.ToEquatableArray(), begin.Concat(end).ToEquatableArray(), d, shape.ToEquatableArray());
