@@ -50,6 +50,7 @@ internal static class OpRegistry
         new LrnOp(),
         new LayerNormalizationOp(),
         new RmsNormalizationOp(),
+        new RecurrentOps(),
     ];
 
     private static readonly Dictionary<string, Op> ByType = All.SelectMany(op => op.OpTypes.Select(t => (t, op))).ToDictionary(p => p.t, p => p.op, StringComparer.Ordinal);
