@@ -51,6 +51,9 @@ internal static class OpRegistry
         new LayerNormalizationOp(),
         new RmsNormalizationOp(),
         new RecurrentOps(),
+        new ResizeOps(),
+        new DepthToSpaceOps(),
+        new HardmaxOps(),
     ];
 
     private static readonly Dictionary<string, Op> ByType = All.SelectMany(op => op.OpTypes.Select(t => (t, op))).ToDictionary(p => p.t, p => p.op, StringComparer.Ordinal);
