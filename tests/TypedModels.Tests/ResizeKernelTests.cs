@@ -201,6 +201,52 @@ public sealed class ResizeKernelTests
     }
 
     [Fact]
+    public void Antialiasing_windows_equal_ONNX_Runtimes_two_passes_bit_for_bit()
+    {
+        // [2, 3, 19, 37] to [2, 3, 7, 11]: five taps a row and seven a column, the ones past each window's end weighing 0.
+        int[] xShape = [2, 3, 19, 37], dShape = [2, 3, 7, 11];
+        var x = Input(Size(xShape), 12);
+        (int[] Indices, float[] Weights) Window(int input, int output, int taps)
+        {
+            var random = new Random(input);
+            var indices = new List<int>();
+            var weights = new List<float>();
+            for (int o = 0; o < output; o++)
+            {
+                int start = Math.Min(input - taps, o * input / output), used = taps - o % 3;
+                for (int t = 0; t < taps; t++)
+                {
+                    indices.Add(t < used ? start + t : start);
+                    weights.Add(t < used ? (float)random.NextDouble() : 0f);
+                }
+            }
+            return ([.. indices], [.. weights]);
+        }
+        var (yi, yw) = Window(19, 7, 7);
+        var (xi, xw) = Window(37, 11, 5);
+        var d = new float[Size(dShape)];
+        Kernels.Resize(x, xShape, [0, 0, 7, 5], [.. yi, .. xi], [.. yw, .. xw], nested: true, extrapolation: 0, d, dShape);
+        int o = 0;
+        for (int plane = 0; plane < 6; plane++)
+        {
+            // The rows first (each input row to the output's width), then the columns, each sum from 0 over its used taps.
+            var rows = new float[19, 11];
+            for (int r = 0; r < 19; r++)
+                for (int c = 0; c < 11; c++)
+                    for (int t = 0; t < 5 - c % 3; t++)
+                        rows[r, c] += x[(plane * 19 + r) * 37 + xi[5 * c + t]] * xw[5 * c + t];
+            for (int y = 0; y < 7; y++)
+                for (int c = 0; c < 11; c++, o++)
+                {
+                    float sum = 0;
+                    for (int t = 0; t < 7 - y % 3; t++)
+                        sum += rows[yi[7 * y + t], c] * yw[7 * y + t];
+                    Assert.Equal(sum, d[o]);
+                }
+        }
+    }
+
+    [Fact]
     public void Linear_over_four_resized_axes_matches_a_double_sum_and_a_cropped_row_extrapolates()
     {
         int[] xShape = [3, 4, 5, 9], dShape = [5, 7, 3, 17];

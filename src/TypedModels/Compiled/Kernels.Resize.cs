@@ -17,7 +17,8 @@ public static partial class Kernels
     /// <para>
     /// Without weights (nearest) an element copies its one tap. Otherwise it is Σ (Π weights, innermost axis first) · x over
     /// the taps' combinations, the innermost axis's tap varying fastest (ONNX Runtime's bilinear and trilinear order); with
-    /// <paramref name="nested"/>, Σ w · (the same sum over the next resized axis inward), the innermost first (its bicubic order).
+    /// <paramref name="nested"/>, Σ w · (the same sum over the next resized axis inward), the innermost first (its bicubic
+    /// and antialiasing order; an axis may have any number of taps, those past a window's end weighing 0).
     /// </para>
     /// </summary>
     public static void Resize(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<int> taps, ReadOnlySpan<int> indices,

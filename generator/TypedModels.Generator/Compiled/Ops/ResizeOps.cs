@@ -20,7 +20,12 @@ namespace TypedModels.Generator.Compiled.Ops;
 /// that <c>Kernels.Resize</c> only gathers and blends. As ONNX Runtime does, an axis whose scale is exactly 1 is copied
 /// as it is (except by a 2-D or 3-D linear or a 2-D cubic resize, which interpolate every axis), and a resize that
 /// changes no dim is a copy. Linear and cubic resize the axes ONNX Runtime's bilinear, trilinear and bicubic kernels do,
-/// and any others whose scale is not 1; antialias is not compiled.
+/// and any others whose scale is not 1. With antialias (opset 18), linear and cubic weigh a window widened by 1/scale
+/// when shrinking, as its antialiasing kernels do (a tap's weight f((i − centre + 0.5)·scale), the taps off the input
+/// folded onto the edge ones unless exclude_outside drops them, all times the reciprocal of their sum), the innermost
+/// axis summed first. Where scales do not give whole output dims, ONNX's reference maps align_corners and
+/// tf_crop_and_resize coordinates through scale·dim while ONNX Runtime uses the output dim; this follows ONNX Runtime
+/// (two backend tests expect the reference's values, and ONNX Runtime fails them too).
 /// </para>
 /// </summary>
 internal sealed class ResizeOps : Op
@@ -54,8 +59,9 @@ internal sealed class ResizeOps : Op
         if (excludeOutside && mode != "cubic")
             throw new Unsupported($"it sets exclude_outside in mode {mode}, which ONNX Runtime refuses (it weighs cubic taps)");
         float extrapolation = node.Float("extrapolation_value", 0f);
-        if (since18 && node.Int("antialias", 0) != 0)
-            throw new Unsupported("it sets antialias, which the compiled Resize does not run");
+        bool antialias = since18 && node.Int("antialias", 0) != 0;
+        if (antialias && mode == "nearest")
+            throw new Unsupported("it sets antialias in mode nearest, which ONNX Runtime refuses");
         string policy = since18 ? node.String("keep_aspect_ratio_policy") ?? "stretch" : "stretch";
         if (policy is not ("stretch" or "not_larger" or "not_smaller"))
             throw new Unsupported($"its keep_aspect_ratio_policy '{policy}' is not stretch, not_larger or not_smaller");
@@ -100,7 +106,6 @@ internal sealed class ResizeOps : Op
             return;
 
         var resized = Resized(mode, rank, scales, x.Shape);
-        int taps = mode switch { "nearest" => 1, "linear" => 2, _ => 4 };
         var tapCounts = new long[rank];
         var indices = new List<long>();
         var weights = new List<float>();
@@ -108,12 +113,15 @@ internal sealed class ResizeOps : Op
         {
             if (!x.Shape[k].IsFixed)
                 throw new Unsupported($"it resizes dim {k} of {node.Text(x.Shape)}, which is symbolic");
-            tapCounts[k] = taps;
             var axis = new Axis(transform, scales[k], (int)x.Shape[k].Value, (int)shape[k].Value, roiStart[k], roiEnd[k]);
+            tapCounts[k] = antialias ? axis.Window(mode) : mode switch { "nearest" => 1, "linear" => 2, _ => 4 };
             for (int o = 0; o < axis.Resized; o++)
             {
                 switch (mode)
                 {
+                    case var _ when antialias:
+                        axis.Antialiased(o, mode, a, excludeOutside, indices, weights);
+                        break;
                     case "nearest":
                         indices.Add(axis.Nearest(o, nearest, rank == 1));
                         break;
@@ -129,7 +137,7 @@ internal sealed class ResizeOps : Op
         int indexTable = node.Constant(node.Name + " (Resize indices)", Value.Known("int32", [PlanDim.Fixed(indices.Count)], indices.ToArray()));
         int weightTable = mode == "nearest" ? -1 : node.Constant(node.Name + " (Resize weights)", new Value("float", [PlanDim.Fixed(weights.Count)]) { Floats = weights.ToArray() });
         node.Step(new ResizeStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), tapCounts.ToEquatableArray(), indexTable, weightTable,
-            mode == "cubic", extrapolation, d, shape.ToEquatableArray()));
+            mode == "cubic" || antialias, extrapolation, d, shape.ToEquatableArray()));
     }
 
     /// <summary>Whether optional input <paramref name="index"/> is given and not empty (an empty tensor stands for an absent one).</summary>
@@ -207,6 +215,7 @@ internal sealed class ResizeOps : Op
             "linear" when rank == 5 && scales[0] == 1f && scales[1] == 1f => [2, 3, 4],
             "cubic" when rank == 2 => all,
             "cubic" when rank == 4 && scales[0] == 1f && scales[1] == 1f => [2, 3],
+            "cubic" when rank == 4 && scales[0] == 1f && scales[3] == 1f => [1, 2],
             _ => scaled,
         };
         return axes.Where(k => input[k].IsFixed || scales[k] != 1f).ToArray();
@@ -291,6 +300,76 @@ internal sealed class ResizeOps : Op
             indices.Add(second);
             weights.Add(toSecond);
             weights.Add(toFirst);
+        }
+
+        /// <summary>The support of antialiasing's filter (1 for linear, 2 for cubic), widened by 1/scale when shrinking.</summary>
+        private float Support(string mode, out float inverse)
+        {
+            float widen = 1f / scale, half = mode == "linear" ? 1f : 2f;
+            inverse = widen >= 1f ? 1f / widen : 1f;
+            return widen >= 1f ? half * widen : half;
+        }
+
+        /// <summary>How many taps antialiasing reads per output position: 2·⌈support⌉ + 1 (fewer are padded with weight 0).</summary>
+        public int Window(string mode) => (int)Math.Ceiling(Support(mode, out _)) * 2 + 1;
+
+        /// <summary>
+        /// Antialiasing's taps for output position <paramref name="o"/> (ONNX Runtime's upsample_aa): the inputs within the
+        /// support of the centre c + 0.5, each weighed by the filter at (i − centre + 0.5)·scale; those off the input are
+        /// folded onto the first and last ones inside (or dropped with exclude_outside); all times the reciprocal of their sum.
+        /// tf_crop_and_resize extrapolates where the centre lies outside the input.
+        /// </summary>
+        public void Antialiased(int o, string mode, float a, bool excludeOutside, List<long> indices, List<float> weights)
+        {
+            float support = Support(mode, out float inverse);
+            int window = Window(mode);
+            float center = 0.5f + (1f / scale == 1f ? o : Original(o));
+            long realMin = (long)Math.Floor((float)((float)(center - support) + 0.5f)), realMax = (long)Math.Floor((float)((float)(center + support) + 0.5f));
+            long cutMin = Math.Max(realMin, 0), cutMax = Math.Min(realMax, input);
+            long min = excludeOutside ? cutMin : realMin, count = (excludeOutside ? cutMax : realMax) - min;
+            var buffer = new float[Math.Max(count, window)];
+            float total = 0;
+            for (long t = 0; t < count; t++)
+            {
+                float w = Filter(mode, a, (float)((float)((float)(t + min) - center) + 0.5f) * inverse);
+                buffer[t] = w;
+                total += w;
+            }
+            if (!excludeOutside)
+            {
+                long below = min < 0 ? -min : 0, above = count + min > input ? count + min - input : 0;
+                for (long t = 0; t < below && below < count; t++)
+                    buffer[below] += buffer[t];
+                for (long t = count - above; t < count && count - above - 1 >= 0; t++)
+                    buffer[count - above - 1] += buffer[t];
+                if ((below | above) > 0)
+                {
+                    for (long t = 0; t < cutMax - cutMin; t++)
+                        buffer[t] = buffer[t + below];
+                }
+            }
+            float reciprocal = total == 0 ? 1f : 1f / total;
+            for (long t = 0; t < cutMax - cutMin; t++)
+                buffer[t] *= reciprocal;
+            bool outside = transform == "tf_crop_and_resize" && ((float)(center - 0.5f) < 0 || (float)(center - 0.5f) > (float)(input - 1));
+            for (int t = 0; t < window; t++)
+            {
+                bool inside = t < cutMax - cutMin;
+                long at = inside ? cutMin + t : Math.Max(0, Math.Min(input - 1, cutMin));
+                indices.Add(t == 0 && outside ? -1 : at);
+                weights.Add(inside ? buffer[t] : 0f);
+            }
+        }
+
+        /// <summary>Antialiasing's filters: the triangle for linear, Keys' cubic with <paramref name="a"/>.</summary>
+        private static float Filter(string mode, float a, float x)
+        {
+            x = Math.Abs(x);
+            if (mode == "linear")
+                return x < 1f ? 1f - x : 0f;
+            if (x < 1f)
+                return (float)((float)((float)((float)(a + 2f) * x) - (float)(a + 3f)) * x) * x + 1;
+            return x < 2f ? (float)((float)((float)((float)(x - 5f) * x) + 8f) * x - 4f) * a : 0f;
         }
 
         /// <summary>Cubic's four taps around ⌊c⌋ (clamped to the edge) with Keys' coefficients in float; with exclude_outside, those off the input are 0 and the rest renormalised.</summary>
