@@ -81,10 +81,11 @@ internal sealed class NodeContext
     public int Output(PlanDim[] shape, string elementType = "float", int index = 0) => _planner.NewArena(Node.Outputs[index], shape, elementType);
 
     /// <summary>
-    /// A float tensor of the arena that no later node reads: a step's working memory (a recurrent op's gates, weights
-    /// it lays out at run time), named after the node and <paramref name="purpose"/>. Its lifetime is the steps that name it.
+    /// A tensor of the arena that no later node reads: a step's working memory (a recurrent op's gates, weights it lays
+    /// out at run time, a chain's partial results), named after the node and <paramref name="purpose"/>. Its lifetime is
+    /// the steps that name it.
     /// </summary>
-    public int Scratch(PlanDim[] shape, string purpose = "scratch") => _planner.NewArena(Name + "/" + purpose, shape, "float");
+    public int Scratch(PlanDim[] shape, string purpose = "scratch", string elementType = "float") => _planner.NewArena(Name + "/" + purpose, shape, elementType);
 
     /// <summary>Output 0 as input 0's data under another shape: Identity, Reshape, Flatten and friends copy nothing.</summary>
     public void Alias(PlanDim[] shape, int input = 0) => _planner.Alias(Node.Outputs[0], Input(input), shape);

@@ -47,8 +47,9 @@ internal sealed class VariadicOps : Op
         for (int i = 1; i < inputs.Length; i++)
         {
             var next = i == inputs.Length - 1 ? shape : node.Shapes.Broadcast(atShape, inputs[i].Shape);
-            // Every step's result is output 0's name: the last one made is the output, the others intermediates.
-            int d = node.Output(next, type);
+            // The partial results are scratch; the last step (before Mean's scaling) writes the output.
+            bool last = i == inputs.Length - 1 && node.OpType != "Mean";
+            int d = last ? node.Output(next, type) : node.Scratch(next, $"partial{i}", type);
             node.Step(new BinaryStep(node.Name, node.OpType, at, atShape.ToEquatableArray(), node.Tensor(i), inputs[i].Shape.ToEquatableArray(), d, next.ToEquatableArray(),
                 typeArgument, kernel));
             (at, atShape) = (d, next);
