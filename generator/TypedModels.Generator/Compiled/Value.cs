@@ -112,20 +112,20 @@ internal sealed class Value(string elementType, PlanDim[] shape)
         int size = ElementTypes.SizeOf(tensor.ElementType);
         if (size == 0 || data.Length != count * size)
             return new Value(tensor.ElementType, shape);
-        var bytes = data; // ONNX stores little-endian, and BitConverter reads it so on every machine .NET runs this generator on
+        // ONNX stores little-endian, as BitConverter reads on the machines .NET builds on.
         return tensor.ElementType switch
         {
-            "float" => new Value("float", shape) { Floats = Enumerable.Range(0, (int)count).Select(i => BitConverter.ToSingle(bytes, i * 4)).ToArray() },
-            "double" => new Value("double", shape) { Doubles = Enumerable.Range(0, (int)count).Select(i => BitConverter.ToDouble(bytes, i * 8)).ToArray() },
-            "int64" => Known("int64", shape, Enumerable.Range(0, (int)count).Select(i => BitConverter.ToInt64(bytes, i * 8)).ToArray()),
-            "uint64" => Known("uint64", shape, Enumerable.Range(0, (int)count).Select(i => BitConverter.ToInt64(bytes, i * 8)).ToArray()),
-            "int32" => Known("int32", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToInt32(bytes, i * 4)).ToArray()),
-            "uint32" => Known("uint32", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToUInt32(bytes, i * 4)).ToArray()),
-            "int16" => Known("int16", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToInt16(bytes, i * 2)).ToArray()),
-            "uint16" => Known("uint16", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToUInt16(bytes, i * 2)).ToArray()),
-            "int8" => Known("int8", shape, bytes.Select(b => (long)(sbyte)b).ToArray()),
-            "uint8" => Known("uint8", shape, bytes.Select(b => (long)b).ToArray()),
-            "bool" => Known("bool", shape, bytes.Select(b => b != 0 ? 1L : 0L).ToArray()),
+            "float" => new Value("float", shape) { Floats = Enumerable.Range(0, (int)count).Select(i => BitConverter.ToSingle(data, i * 4)).ToArray() },
+            "double" => new Value("double", shape) { Doubles = Enumerable.Range(0, (int)count).Select(i => BitConverter.ToDouble(data, i * 8)).ToArray() },
+            "int64" => Known("int64", shape, Enumerable.Range(0, (int)count).Select(i => BitConverter.ToInt64(data, i * 8)).ToArray()),
+            "uint64" => Known("uint64", shape, Enumerable.Range(0, (int)count).Select(i => BitConverter.ToInt64(data, i * 8)).ToArray()),
+            "int32" => Known("int32", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToInt32(data, i * 4)).ToArray()),
+            "uint32" => Known("uint32", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToUInt32(data, i * 4)).ToArray()),
+            "int16" => Known("int16", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToInt16(data, i * 2)).ToArray()),
+            "uint16" => Known("uint16", shape, Enumerable.Range(0, (int)count).Select(i => (long)BitConverter.ToUInt16(data, i * 2)).ToArray()),
+            "int8" => Known("int8", shape, data.Select(b => (long)(sbyte)b).ToArray()),
+            "uint8" => Known("uint8", shape, data.Select(b => (long)b).ToArray()),
+            "bool" => Known("bool", shape, data.Select(b => b != 0 ? 1L : 0L).ToArray()),
             _ => new Value(tensor.ElementType, shape),
         };
     }
