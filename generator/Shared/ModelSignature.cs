@@ -67,15 +67,20 @@ internal sealed record SignatureError(SignatureErrorKind Kind, string Message);
 /// <summary>
 /// A model's computation: its nodes in the file's (topological) order and its constant tensors. The build step reads
 /// it only for items whose backend may be compiled; <see cref="Refused"/> says why it did not (weights over the
-/// limit, or stored outside the file), and then the lists are empty.
+/// limit, or stored outside the file), and then the lists are empty. A subgraph (an <c>If</c>'s branch, a graph
+/// attribute) has no inputs of its own: its nodes read outer values by name, its own names shadowing them, and
+/// <see cref="Outputs"/> names what it returns; the model's graph leaves <see cref="Outputs"/> empty (its outputs are
+/// the signature's).
 /// </summary>
-internal sealed record ModelGraph(EquatableArray<GraphNode> Nodes, EquatableArray<ConstantTensor> Initializers, string? Refused);
+internal sealed record ModelGraph(EquatableArray<GraphNode> Nodes, EquatableArray<ConstantTensor> Initializers, string? Refused,
+    EquatableArray<string> Outputs = default);
 
 /// <summary>One node; an empty input name is an optional input left out.</summary>
 internal sealed record GraphNode(string Name, string OpType, string Domain, EquatableArray<string> Inputs, EquatableArray<string> Outputs, EquatableArray<NodeAttribute> Attributes);
 
 /// <summary>A node's attribute: the field its <see cref="Kind"/> names is set, the others are empty.</summary>
-internal sealed record NodeAttribute(string Name, AttributeKind Kind, EquatableArray<long> Ints, EquatableArray<float> Floats, string Text, ConstantTensor? Tensor);
+internal sealed record NodeAttribute(string Name, AttributeKind Kind, EquatableArray<long> Ints, EquatableArray<float> Floats, string Text, ConstantTensor? Tensor,
+    ModelGraph? Graph = null);
 
 internal enum AttributeKind
 {
@@ -86,6 +91,7 @@ internal enum AttributeKind
     Floats,
     Ints,
     Other,
+    Graph,
 }
 
 /// <summary>An initializer or a tensor attribute: its element type, dims and data as little-endian bytes in base64 (empty when its type is not carried).</summary>

@@ -81,6 +81,10 @@ internal static class SignatureText
         List<GraphNode>? nodes = null;
         List<ConstantTensor>? initializers = null;
         string? refused = null;
+        // The graph attributes being read, innermost on top: records go to the innermost one's lists.
+        var open = new Stack<(NodeAttribute Attribute, List<GraphNode> Nodes, List<ConstantTensor> Initializers)>();
+        List<GraphNode> Nodes() => open.Count > 0 ? open.Peek().Nodes : nodes ??= new();
+        List<ConstantTensor> Initializers() => open.Count > 0 ? open.Peek().Initializers : initializers ??= new();
         for (int i = 1; i < lines.Length; i++)
         {
             if (lines[i].Length == 0)
@@ -101,12 +105,32 @@ internal static class SignatureText
                 case "input": inputs.Add(ReadTensor(f)); break;
                 case "output": outputs.Add(ReadTensor(f)); break;
                 case "graph_refused": refused = f[1]; break;
-                case "node": (nodes ??= new()).Add(new GraphNode(f[1], f[2], f[3], ReadNames(f[4]), ReadNames(f[5]), EquatableArray<NodeAttribute>.Empty)); break;
-                case "attr": AddAttribute(nodes, ReadAttribute(f)); break;
-                case "initializer": (initializers ??= new()).Add(ReadConstant(f[1], f, 2)); break;
+                case "node": Nodes().Add(new GraphNode(f[1], f[2], f[3], ReadNames(f[4]), ReadNames(f[5]), EquatableArray<NodeAttribute>.Empty)); break;
+                case "attr":
+                    var attribute = ReadAttribute(f);
+                    if (attribute.Kind == AttributeKind.Graph)
+                    {
+                        if (Nodes().Count == 0)
+                            throw new FormatException("an attribute before any node");
+                        open.Push((attribute, new(), new()));
+                    }
+                    else
+                    {
+                        AddAttribute(Nodes(), attribute);
+                    }
+                    break;
+                case "subgraph_end":
+                    if (open.Count == 0)
+                        throw new FormatException("a subgraph's end without its start");
+                    var (graphAttribute, subNodes, subInitializers) = open.Pop();
+                    AddAttribute(Nodes(), graphAttribute with { Graph = graphAttribute.Graph! with { Nodes = subNodes.ToEquatableArray(), Initializers = subInitializers.ToEquatableArray() } });
+                    break;
+                case "initializer": Initializers().Add(ReadConstant(f[1], f, 2)); break;
                 default: throw new FormatException("unknown record '" + f[0] + "'");
             }
         }
+        if (open.Count > 0)
+            throw new FormatException("a subgraph is not closed");
         signature = new ModelSignature(irVersion, producer, producerVersion, domain, modelVersion, doc, graph, graphDoc,
             opsets.ToEquatableArray(), inputs.ToEquatableArray(), outputs.ToEquatableArray(),
             nodes is null && initializers is null && refused is null ? null
@@ -115,7 +139,9 @@ internal static class SignatureText
     }
 
     // The graph: a record per node, its attributes on the records after it, then the initializers. Lists of names
-    // are bracketed (an empty name is an optional input left out); floats are written as their bits, exactly.
+    // are bracketed (an empty name is an optional input left out); floats are written as their bits, exactly. A graph
+    // attribute's record (its output names) is followed by its subgraph's records, written the same way, and a
+    // subgraph_end; a model with no subgraph writes none of these.
     private static void Graph(StringBuilder text, ModelGraph graph)
     {
         if (graph.Refused is { } reason)
@@ -126,6 +152,11 @@ internal static class SignatureText
         // An empty graph still writes a record, so that reading it back gives a graph, not none.
         if (graph.Nodes.Count == 0 && graph.Initializers.Count == 0)
             Line(text, "graph_refused", "its graph has no nodes");
+        Body(text, graph);
+    }
+
+    private static void Body(StringBuilder text, ModelGraph graph)
+    {
         foreach (var node in graph.Nodes)
         {
             Line(text, "node", node.Name, node.OpType, node.Domain, Names(node.Inputs), Names(node.Outputs));
@@ -143,6 +174,12 @@ internal static class SignatureText
                         break;
                     case AttributeKind.Tensor:
                         Line(text, "attr", a.Name, a.Kind.ToString(), a.Tensor!.ElementType, Dims(a.Tensor.Dims), a.Tensor.Data);
+                        break;
+                    case AttributeKind.Graph:
+                        var subgraph = a.Graph ?? new ModelGraph(EquatableArray<GraphNode>.Empty, EquatableArray<ConstantTensor>.Empty, null);
+                        Line(text, "attr", a.Name, a.Kind.ToString(), Names(subgraph.Outputs));
+                        Body(text, subgraph);
+                        Line(text, "subgraph_end");
                         break;
                     default:
                         Line(text, "attr", a.Name, a.Kind.ToString(), a.Text);
@@ -164,13 +201,14 @@ internal static class SignatureText
             AttributeKind.Int or AttributeKind.Ints => none with { Ints = items.Select(ParseLong).ToEquatableArray() },
             AttributeKind.Float or AttributeKind.Floats => none with { Floats = items.Select(ParseFloatBits).ToEquatableArray() },
             AttributeKind.Tensor => none with { Tensor = ReadConstant(f[1], f, 3) },
+            AttributeKind.Graph => none with { Graph = new ModelGraph(EquatableArray<GraphNode>.Empty, EquatableArray<ConstantTensor>.Empty, null, ReadNames(f[3])) },
             _ => none with { Text = f[3] },
         };
     }
 
-    private static void AddAttribute(List<GraphNode>? nodes, NodeAttribute attribute)
+    private static void AddAttribute(List<GraphNode> nodes, NodeAttribute attribute)
     {
-        if (nodes is null)
+        if (nodes.Count == 0)
             throw new FormatException("an attribute before any node");
         var node = nodes[nodes.Count - 1];
         nodes[nodes.Count - 1] = node with { Attributes = node.Attributes.Concat(new[] { attribute }).ToEquatableArray() };

@@ -8,18 +8,24 @@ namespace TypedModels.Build;
 /// The graph half of the reader, used only for models whose backend may be compiled: nodes with their attributes,
 /// and initializers with their data as little-endian bytes. Weights are read only while their total stays under
 /// the limit; past it, the rest is seeked past (as for a signature alone) and the graph is refused with the total.
+/// A graph attribute (an <c>If</c>'s branches) is read whole, recursively: its bytes are its node's, counted once.
 /// </summary>
 internal sealed partial class OnnxSignatureReader
 {
     private const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeAttributeField = 5, NodeDomain = 7;
-    private const int AttrName = 1, AttrFloat = 2, AttrInt = 3, AttrString = 4, AttrTensor = 5, AttrFloats = 7, AttrInts = 8, AttrType = 20;
+    private const int AttrName = 1, AttrFloat = 2, AttrInt = 3, AttrString = 4, AttrTensor = 5, AttrGraph = 6, AttrFloats = 7, AttrInts = 8, AttrType = 20;
     private const int TensorDims = 1, TensorDataType = 2, TensorFloatData = 4, TensorInt32Data = 5, TensorInt64Data = 7,
         TensorRawData = 9, TensorDoubleData = 10, TensorUInt64Data = 11, TensorDataLocation = 14;
 
+    // Subgraphs nest (an If in a branch of an If); deeper than this is no model's, and would only exhaust the stack.
+    private const int MaxGraphDepth = 32;
+    private int _graphDepth;
+
     private sealed class GraphBuilder(long limit)
     {
-        public readonly List<GraphNode> Nodes = new();
-        public readonly List<ConstantTensor> Initializers = new();
+        // The graph being read: the model's, or a subgraph's while one is (ReadSubgraph swaps them).
+        public List<GraphNode> Nodes = new();
+        public List<ConstantTensor> Initializers = new();
         public long Bytes;
         private string? _refused;
 
@@ -45,7 +51,8 @@ internal sealed partial class OnnxSignatureReader
 
     private void ReadNode(long end)
     {
-        if (!_graph!.Take(end - _position))
+        // A subgraph's nodes were counted with the node that holds them.
+        if (_graphDepth == 0 && !_graph!.Take(end - _position))
         {
             SeekTo(end);
             return;
@@ -68,7 +75,7 @@ internal sealed partial class OnnxSignatureReader
                 default: Skip(wire, end); break;
             }
         }
-        _graph.Nodes.Add(new GraphNode(name, op, domain, inputs.ToEquatableArray(), outputs.ToEquatableArray(), attributes.ToEquatableArray()));
+        _graph!.Nodes.Add(new GraphNode(name, op, domain, inputs.ToEquatableArray(), outputs.ToEquatableArray(), attributes.ToEquatableArray()));
     }
 
     private NodeAttribute ReadAttribute(long end)
@@ -78,6 +85,7 @@ internal sealed partial class OnnxSignatureReader
         var ints = new List<long>();
         var floats = new List<float>();
         ConstantTensor? tensor = null;
+        ModelGraph? graph = null;
         AttributeKind? seen = null;
         while (_position < end)
         {
@@ -90,9 +98,10 @@ internal sealed partial class OnnxSignatureReader
                 case AttrInt when wire == WireVarint: ints.Add((long)ReadVarint(end)); seen = AttributeKind.Int; break;
                 case AttrString when wire == WireBytes: text = ReadString(end); seen = AttributeKind.String; break;
                 case AttrTensor when wire == WireBytes: tensor = ReadTensor(ReadLengthEnd(end), ""); seen = AttributeKind.Tensor; break;
+                case AttrGraph when wire == WireBytes: graph = ReadSubgraph(ReadLengthEnd(end)); seen = AttributeKind.Graph; break;
                 case AttrFloats: ReadRepeated(wire, end, WireFixed32, () => floats.Add(ReadFloat(end))); seen = AttributeKind.Floats; break;
                 case AttrInts: ReadRepeated(wire, end, WireVarint, () => ints.Add((long)ReadVarint(end))); seen = AttributeKind.Ints; break;
-                default: Skip(wire, end); break; // graphs, strings, tensors, sparse tensors: no compiled operator takes them
+                default: Skip(wire, end); break; // lists of strings, tensors or graphs, sparse tensors: no compiled operator takes them
             }
         }
         // The type field is authoritative when present (an empty list sets no value field).
@@ -102,12 +111,52 @@ internal sealed partial class OnnxSignatureReader
             2 => AttributeKind.Int,
             3 => AttributeKind.String,
             4 => AttributeKind.Tensor,
+            5 => AttributeKind.Graph,
             6 => AttributeKind.Floats,
             7 => AttributeKind.Ints,
             0 => seen ?? AttributeKind.Other,
             _ => AttributeKind.Other,
         };
-        return new NodeAttribute(name, kind, ints.ToEquatableArray(), floats.ToEquatableArray(), text, kind == AttributeKind.Tensor ? tensor : null);
+        if (kind == AttributeKind.Graph && graph is null)
+            kind = AttributeKind.Other; // typed a graph, but holds none
+        return new NodeAttribute(name, kind, ints.ToEquatableArray(), floats.ToEquatableArray(), text,
+            kind == AttributeKind.Tensor ? tensor : null, kind == AttributeKind.Graph ? graph : null);
+    }
+
+    /// <summary>
+    /// A graph attribute's <c>GraphProto</c>: its nodes (recursively), initializers and output names. Its inputs are
+    /// not read: an <c>If</c>'s branches have none, and the planner refuses the operators whose bodies do (Loop, Scan).
+    /// </summary>
+    private ModelGraph ReadSubgraph(long end)
+    {
+        if (_graphDepth >= MaxGraphDepth)
+            throw new InvalidDataException($"its subgraphs nest more than {MaxGraphDepth} deep");
+        var builder = _graph!;
+        var (outerNodes, outerInitializers) = (builder.Nodes, builder.Initializers);
+        (builder.Nodes, builder.Initializers) = (new List<GraphNode>(), new List<ConstantTensor>());
+        var outputs = new List<string>();
+        _graphDepth++;
+        try
+        {
+            while (_position < end)
+            {
+                var (field, wire) = ReadTag(end);
+                switch (field)
+                {
+                    case GraphNodeField when wire == WireBytes: ReadNode(ReadLengthEnd(end)); break;
+                    case GraphInitializer when wire == WireBytes: builder.Initializers.Add(ReadTensor(ReadLengthEnd(end), "")); break;
+                    case GraphOutput when wire == WireBytes: outputs.Add(ReadValueInfo(ReadLengthEnd(end)).Name); break;
+                    case GraphSparseInitializer: builder.Refuse("a subgraph has sparse initializers"); Skip(wire, end); break;
+                    default: Skip(wire, end); break;
+                }
+            }
+            return new ModelGraph(builder.Nodes.ToEquatableArray(), builder.Initializers.ToEquatableArray(), null, outputs.ToEquatableArray());
+        }
+        finally
+        {
+            _graphDepth--;
+            (builder.Nodes, builder.Initializers) = (outerNodes, outerInitializers);
+        }
     }
 
     private ConstantTensor ReadInitializer(long end)
