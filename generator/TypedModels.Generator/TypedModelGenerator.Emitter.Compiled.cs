@@ -44,8 +44,7 @@ public sealed partial class TypedModelGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 steps.BeginStep();
-                steps.Code.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
-                step.Emit(steps);
+                steps.Write(step);
             }
 
             var symbolParameters = client.Symbols.Where(s => s.Parameter is not null).ToList();
@@ -188,8 +187,5 @@ public sealed partial class TypedModelGenerator
             }
             return literals;
         }
-
-        /// <summary>A node name made safe for a line comment.</summary>
-        private static string Comment(string text) => new(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
     }
 }

@@ -430,4 +430,230 @@ public class CompiledBackendTests
         for (int j = 0; j < expected.Length; j++)
             Assert.True(System.MathF.Abs(expected[j] - compiled[j]) <= 4 * (System.MathF.BitIncrement(largest) - largest), $"y[{j}]: {compiled[j]} against {expected[j]}");
     }
+
+    /// <summary>
+    /// x [batch, 3] float and flag (a bool scalar) → If(flag), whose then_branch computes Neg(x) · w + x (w its own
+    /// initializer, Neg(x) an outer node only it reads) and the int64 [1] constant 1, and whose else_branch holds an If
+    /// of its own on Not(flag) choosing Abs(x) or x + bias (an outer initializer), and the constant 2 → r, k;
+    /// y = r + x.
+    /// </summary>
+    private static ModelProto IfModel()
+    {
+        static ValueInfoProto Value(string name, int type, params long[] dims) => new()
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = new TensorShapeProto { Dim =
+            {
+                dims.Select(d => d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "batch" } : new TensorShapeProto.Types.Dimension { DimValue = d }),
+            } } } },
+        };
+        static ValueInfoProto Typed(string name, int type) => new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type } } };
+        static NodeProto Long(string name, long value) => new()
+        {
+            Name = name, OpType = "Constant", Output = { name },
+            Attribute = { new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = new TensorProto { DataType = 7, Dims = { 1 }, Int64Data = { value } } } },
+        };
+        static NodeProto If(string name, string condition, string[] outputs, GraphProto then, GraphProto otherwise) => new()
+        {
+            Name = name, OpType = "If", Input = { condition }, Output = { outputs },
+            Attribute =
+            {
+                new AttributeProto { Name = "then_branch", Type = AttributeProto.Types.AttributeType.Graph, G = then },
+                new AttributeProto { Name = "else_branch", Type = AttributeProto.Types.AttributeType.Graph, G = otherwise },
+            },
+        };
+        var then = new GraphProto
+        {
+            Name = "then",
+            Node =
+            {
+                new NodeProto { Name = "scale", OpType = "Mul", Input = { "negated", "w" }, Output = { "scaled" } },
+                new NodeProto { Name = "shift", OpType = "Add", Input = { "scaled", "x" }, Output = { "then_r" } },
+                Long("then_k", 1),
+            },
+            Initializer = { new TensorProto { Name = "w", DataType = 1, Dims = { 3 }, FloatData = { 2f, 3f, -4f } } },
+            Output = { Typed("then_r", 1), Typed("then_k", 7) },
+        };
+        var inner = If("inner", "not_flag", ["else_r"],
+            new GraphProto { Name = "inner_then", Node = { new NodeProto { Name = "magnitude", OpType = "Abs", Input = { "x" }, Output = { "absolute" } } }, Output = { Typed("absolute", 1) } },
+            new GraphProto { Name = "inner_else", Node = { new NodeProto { Name = "bias_add", OpType = "Add", Input = { "x", "bias" }, Output = { "biased" } } }, Output = { Typed("biased", 1) } });
+        var otherwise = new GraphProto
+        {
+            Name = "else",
+            Node = { new NodeProto { Name = "not", OpType = "Not", Input = { "flag" }, Output = { "not_flag" } }, inner, Long("else_k", 2) },
+            Output = { Typed("else_r", 1), Typed("else_k", 7) },
+        };
+        return new ModelProto
+        {
+            IrVersion = 8,
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } },
+            Graph = new GraphProto
+            {
+                Name = "branches",
+                Node =
+                {
+                    new NodeProto { Name = "negate", OpType = "Neg", Input = { "x" }, Output = { "negated" } },
+                    If("choose", "flag", ["r", "k"], then, otherwise),
+                    new NodeProto { Name = "residual", OpType = "Add", Input = { "r", "x" }, Output = { "y" } },
+                },
+                Initializer = { new TensorProto { Name = "bias", DataType = 1, Dims = { 3 }, FloatData = { 0.5f, -1f, 1.5f } } },
+                Input = { Value("x", 1, -1, 3), Value("flag", 9) },
+                Output = { Value("y", 1, -1, 3), Value("k", 7, 1) },
+            },
+        };
+    }
+
+    [Fact]
+    public void Subgraphs_survive_the_signature_text_and_count_against_the_weight_limit()
+    {
+        var model = IfModel();
+        string text = SignatureOf(model, 1 << 20);
+        Assert.True(Text.TryRead(text, out var signature, out var error), error?.Message);
+        Assert.Equal(text, Text.Write(signature!));
+
+        var choose = signature!.Graph!.Nodes.Single(n => n.OpType == "If");
+        Assert.Equal(["then_branch", "else_branch"], choose.Attributes.Select(a => a.Name));
+        Assert.All(choose.Attributes, a => Assert.Equal(buildstep::TypedModels.AttributeKind.Graph, a.Kind));
+        var then = choose.Attributes[0].Graph!;
+        Assert.Equal(["then_r", "then_k"], then.Outputs);
+        Assert.Equal(["Mul", "Add", "Constant"], then.Nodes.Select(n => n.OpType));
+        Assert.Equal([2f, 3f, -4f], System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(System.Convert.FromBase64String(then.Initializers.Single().Data)).ToArray());
+        var inner = choose.Attributes[1].Graph!.Nodes.Single(n => n.OpType == "If");
+        Assert.Equal(["absolute"], inner.Attributes[0].Graph!.Outputs);
+        Assert.Equal("Add", inner.Attributes[1].Graph!.Nodes.Single().OpType);
+        Assert.Equal(2, text.Split('\n').Count(l => l.StartsWith("attr\tthen_branch\tGraph\t", System.StringComparison.Ordinal)));
+        Assert.Equal(4, text.Split('\n').Count(l => l == "subgraph_end"));
+
+        // A subgraph's weights are its node's: over the limit, the graph is refused like any other.
+        model.Graph.Node.Single(n => n.OpType == "If").Attribute[0].G.Initializer.Add(new TensorProto { Name = "unused", DataType = 1, Dims = { 4096 }, RawData = Google.Protobuf.ByteString.CopyFrom(new byte[4 * 4096]) });
+        Assert.True(Text.TryRead(SignatureOf(model, 8192), out var refused, out _));
+        Assert.Matches("^its graph and weights take [0-9,]+ bytes, over the limit of 8,192 bytes", refused!.Graph!.Refused);
+        // A malformed nesting is a diagnostic, not an exception.
+        Assert.False(Text.TryRead(text.Replace("subgraph_end\n", ""), out _, out var unclosed));
+        Assert.Contains("not closed", unclosed!.Message);
+    }
+
+    [Fact]
+    public void An_if_on_a_condition_known_at_build_time_compiles_its_branch_alone()
+    {
+        // x [batch, 4]: GreaterOrEqual(Shape(x)[1], 3) → Cast to bool → If: Relu(x) when true, Sigmoid(x) otherwise.
+        static AttributeProto Graph(string name, string op, string output) => new()
+        {
+            Name = name, Type = AttributeProto.Types.AttributeType.Graph,
+            G = new GraphProto { Name = name, Node = { new NodeProto { Name = output, OpType = op, Input = { "x" }, Output = { output } } }, Output = { new ValueInfoProto { Name = output } } },
+        };
+        static ValueInfoProto Batch(string name) => new()
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = "batch" }, new TensorShapeProto.Types.Dimension { DimValue = 4 } } } } },
+        };
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } },
+            Graph = new GraphProto
+            {
+                Name = "known",
+                Node =
+                {
+                    new NodeProto { Name = "shape", OpType = "Shape", Input = { "x" }, Output = { "s" } },
+                    new NodeProto { Name = "width", OpType = "Gather", Input = { "s", "one" }, Output = { "d" } },
+                    new NodeProto { Name = "wide", OpType = "GreaterOrEqual", Input = { "d", "three" }, Output = { "ge" } },
+                    new NodeProto { Name = "cast", OpType = "Cast", Input = { "ge" }, Output = { "c" }, Attribute = { new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = 9 } } },
+                    new NodeProto { Name = "choose", OpType = "If", Input = { "c" }, Output = { "y" }, Attribute = { Graph("then_branch", "Relu", "rectified"), Graph("else_branch", "Sigmoid", "squashed") } },
+                },
+                Initializer = { new TensorProto { Name = "one", DataType = 7, Int64Data = { 1 } }, new TensorProto { Name = "three", DataType = 7, Int64Data = { 3 } } },
+                Input = { Batch("x") },
+                Output = { Batch("y") },
+            },
+        };
+
+        var (run, output) = Generate(Compilation(), Item(SignatureOf(model, 1 << 20), modelPath: "known.onnx", backend: "Compiled"));
+
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        string source = Assert.Single(run.GeneratedTrees).ToString();
+        Assert.Contains("// rectified (Relu)", source);
+        Assert.Contains("Kernels.Relu(", source);
+        Assert.DoesNotContain("squashed", source);
+        Assert.DoesNotContain("Sigmoid", source);
+        Assert.DoesNotContain("if (", source[source.IndexOf("PredictCompiled", System.StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
+    public void An_if_on_a_run_time_condition_compiles_both_branches_and_takes_the_one_onnx_runtime_takes()
+    {
+        var model = IfModel();
+        const string harness = """
+            namespace App;
+            public static class Harness
+            {
+                // One client, called with each flag in turn (the arena reused), every output copied out.
+                public static object[] Run(float[] x, bool[] flags)
+                {
+                    using var model = new BranchesModel();
+                    var results = new System.Collections.Generic.List<object>();
+                    foreach (bool flag in flags)
+                    {
+                        var (y, k) = model.Predict(x, flag);
+                        results.Add(y.Span.ToArray());
+                        results.Add(k.Span.ToArray());
+                    }
+                    return results.ToArray();
+                }
+            }
+            """;
+
+        var (run, output) = Generate(Compilation(harness), Item(SignatureOf(model, 1 << 20), modelPath: "branches.onnx", className: "BranchesModel", backend: "Compiled"));
+        Assert.Empty(run.Diagnostics);
+        AssertCompiles(output);
+        string source = Assert.Single(run.GeneratedTrees).ToString();
+        Assert.Contains("if (new global::System.ReadOnlySpan<bool>(in flag)[0])", source);
+        Assert.Contains("// magnitude (Abs)", source);
+        Assert.Contains("// bias_add (Add)", source);
+        using var image = new System.IO.MemoryStream();
+        var emitted = output.WithAssemblyName("Harness.Branches").Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var assembly = System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(new System.IO.MemoryStream(image.ToArray()));
+        var random = new System.Random(5);
+        float[] x = [.. Enumerable.Range(0, 2 * 3).Select(_ => random.NextSingle() * 4 - 2)];
+        bool[] flags = [true, false, true];
+        var compiled = (object[])assembly.GetType("App.Harness")!.GetMethod("Run")!.Invoke(null, [x, flags])!;
+
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model));
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        for (int i = 0; i < flags.Length; i++)
+        {
+            using var xValue = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, [2, 3]);
+            using var flagValue = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new[] { flags[i] }, System.Array.Empty<long>());
+            using var raw = session.Run(runOptions, ["x", "flag"], [xValue, flagValue], ["y", "k"]);
+            // Elementwise kernels: bit for bit ONNX Runtime's.
+            Assert.Equal(raw[0].GetTensorDataAsSpan<float>().ToArray(), (float[])compiled[2 * i]);
+            Assert.Equal(raw[1].GetTensorDataAsSpan<long>().ToArray(), (long[])compiled[2 * i + 1]);
+        }
+        Assert.Equal([1L], (long[])compiled[1]);
+        Assert.Equal([2L], (long[])compiled[3]);
+    }
+
+    [Fact]
+    public void TM0011_for_an_if_whose_branches_disagree_and_for_loops()
+    {
+        var model = IfModel();
+        var otherwise = model.Graph.Node.Single(n => n.OpType == "If").Attribute[1].G;
+        otherwise.Node.Add(new NodeProto { Name = "wide", OpType = "Concat", Input = { "else_r", "else_r" }, Output = { "doubled" }, Attribute = { new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 } } });
+        otherwise.Output[0].Name = "doubled";
+        var loop = new NodeProto { Name = "loop", OpType = "Loop", Input = { "", "flag" }, Output = { "looped" }, Attribute = { new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = new GraphProto { Name = "body" } } } };
+        model.Graph.Node.Add(loop);
+        model.Graph.Output.Add(new ValueInfoProto { Name = "looped", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto() } } });
+
+        var (run, _) = Generate(Compilation(), Item(SignatureOf(model, 1 << 20), modelPath: "m.onnx", backend: "Compiled"));
+
+        Assert.Equal(
+        [
+            "Model 'm.onnx' cannot run on the compiled backend: node 'choose' (If): its output 0 is float [batch, 3] from its then_branch but float [batch, 6] from its else_branch; " +
+                "the compiled backend needs both the same at build time",
+            "Model 'm.onnx' cannot run on the compiled backend: node 'loop' (Loop): the compiled backend has no kernel for it (it runs " +
+                string.Join(", ", TypedModels.Generator.Compiled.OpRegistry.Supported) + ")",
+        ], run.Diagnostics.Select(d => d.GetMessage()));
+    }
 }

@@ -87,6 +87,9 @@ internal sealed class NodeContext
     /// </summary>
     public int Scratch(PlanDim[] shape, string purpose = "scratch", string elementType = "float") => _planner.NewArena(Name + "/" + purpose, shape, elementType);
 
+    /// <summary>Output <paramref name="index"/> as another value, whatever it holds (an If's output as its branch's).</summary>
+    public void Define(Value value, int index) => _planner.Define(Node.Outputs[index], value);
+
     /// <summary>Output 0 as input 0's data under another shape: Identity, Reshape, Flatten and friends copy nothing.</summary>
     public void Alias(PlanDim[] shape, int input = 0) => _planner.Alias(Node.Outputs[0], Input(input), shape);
 
@@ -106,6 +109,15 @@ internal sealed class NodeContext
 
     /// <summary>The floats of a planned constant (a step's weights, say); null when the value is not one.</summary>
     public float[]? ConstantFloats(int planIndex) => _planner.ConstantFloats(planIndex);
+
+    /// <summary>Graph attribute <paramref name="name"/>'s subgraph; null when the node has none of that name.</summary>
+    public ModelGraph? Graph(string name) => Attribute(name) is { Kind: AttributeKind.Graph, Graph: { } graph } ? graph : null;
+
+    /// <summary>Plans <paramref name="graph"/>'s nodes in a scope of their own (outer values visible, its names shadowing them), its steps into <paramref name="steps"/>, or in place when null; returns its outputs' values.</summary>
+    public Value[] Subgraph(ModelGraph graph, string what, List<PlanStep>? steps = null) => _planner.PlanSubgraph(graph, what, steps ?? _planner.Steps);
+
+    /// <summary>The plan index of <paramref name="value"/> (a subgraph's output, say), known data becoming static data named <paramref name="name"/>.</summary>
+    public int Index(string name, Value value) => _planner.Use(name, value);
 
     /// <summary>Adds a product's multiply-adds per row: its output's fixed dims times the summed dim (symbols count as 1).</summary>
     public void CountWork(IEnumerable<PlanDim> output, PlanDim summed) => _planner.CountWork(output, summed);

@@ -54,6 +54,7 @@ internal static class OpRegistry
         new ResizeOps(),
         new DepthToSpaceOps(),
         new HardmaxOps(),
+        new IfOp(),
     ];
 
     private static readonly Dictionary<string, Op> ByType = All.SelectMany(op => op.OpTypes.Select(t => (t, op))).ToDictionary(p => p.t, p => p.op, StringComparer.Ordinal);

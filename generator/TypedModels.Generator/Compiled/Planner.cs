@@ -11,14 +11,15 @@ namespace TypedModels.Generator.Compiled;
 /// client's outputs need (others may be anything), hands each to its <see cref="Op"/> (found in
 /// <see cref="OpRegistry"/>), which infers its shapes from the inputs' (fixed dims and the client's symbols), folds it
 /// when its inputs are known at build time, or adds the step that runs it. Anything it cannot compile is a reason naming
-/// the node, its op type and why; a plan exists only when there is none.
+/// the node, its op type and why; a plan exists only when there is none. A subgraph (an <c>If</c>'s branch) is planned
+/// by <see cref="PlanSubgraph"/>, in a scope of its own, into whichever list of steps its op gives.
 /// </summary>
 internal sealed class Planner
 {
     private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
     private readonly List<PlanValue> _planValues = new();
     private readonly List<PlanConstant> _constants = new();
-    private readonly List<PlanStep> _steps = new();
+    private List<PlanStep> _steps = new(); // the model's, or a branch's while one is planned
     private readonly List<string> _reasons = new();
     private readonly Dictionary<string, int> _readers = new(StringComparer.Ordinal);
     private long _multiplyAdds;
@@ -65,8 +66,8 @@ internal sealed class Planner
             _values[input.Name] = new Value(type, shape) { Index = Add(new PlanValue(input.Name, Storage.Input, i, shape.ToEquatableArray(), type)) };
         }
 
-        var needed = Needed(graph, outputs).ToList();
-        foreach (string name in needed.SelectMany(n => n.Inputs).Concat(outputs.Select(o => o.Name)))
+        var needed = Needed(graph, outputs.Select(o => o.Name)).ToList();
+        foreach (string name in needed.SelectMany(n => n.Inputs.Concat(OuterNames(n))).Concat(outputs.Select(o => o.Name)))
             _readers[name] = _readers.TryGetValue(name, out int count) ? count + 1 : 1;
 
         var failed = new HashSet<string>(StringComparer.Ordinal);
@@ -119,8 +120,8 @@ internal sealed class Planner
         return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds, Shapes.Derived);
     }
 
-    /// <summary>The nodes the outputs depend on, in the file's (topological) order.</summary>
-    private static IEnumerable<GraphNode> Needed(ModelGraph graph, EquatableArray<TensorSpec> outputs)
+    /// <summary>The nodes the outputs depend on, in the file's (topological) order; a node depends on its inputs and on the outer values its subgraphs read.</summary>
+    private static IEnumerable<GraphNode> Needed(ModelGraph graph, IEnumerable<string> outputs)
     {
         var producers = new Dictionary<string, GraphNode>(StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
@@ -129,17 +130,82 @@ internal sealed class Planner
                 producers[output] = node;
         }
         var needed = new HashSet<GraphNode>();
-        var pending = new Stack<string>(outputs.Select(o => o.Name));
+        var pending = new Stack<string>(outputs);
         while (pending.Count > 0)
         {
             if (producers.TryGetValue(pending.Pop(), out var node) && needed.Add(node))
             {
-                foreach (var input in node.Inputs.Where(i => i.Length > 0))
+                foreach (var input in node.Inputs.Concat(OuterNames(node)).Where(i => i.Length > 0))
                     pending.Push(input);
             }
         }
         return graph.Nodes.Where(needed.Contains);
     }
+
+    /// <summary>The names a node's subgraphs read from outside themselves: what their nodes take (theirs, recursively) and what they return, less what they define.</summary>
+    private static IEnumerable<string> OuterNames(GraphNode node)
+    {
+        foreach (var attribute in node.Attributes)
+        {
+            if (attribute.Graph is not { } graph)
+                continue;
+            var own = new HashSet<string>(graph.Initializers.Select(i => i.Name).Concat(graph.Nodes.SelectMany(n => n.Outputs)), StringComparer.Ordinal);
+            foreach (var name in graph.Nodes.SelectMany(n => n.Inputs.Concat(OuterNames(n))).Concat(graph.Outputs))
+            {
+                if (!own.Contains(name))
+                    yield return name;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Plans the nodes <paramref name="graph"/>'s outputs need, its steps added to <paramref name="steps"/> (the
+    /// current list, for a branch planned in place), and returns its outputs' values. Its initializers and node
+    /// outputs shadow outer values of the same names until it returns; outer values stay visible. A node it cannot
+    /// plan fails the whole subgraph, named in the reason as <paramref name="what"/>'s.
+    /// </summary>
+    internal Value[] PlanSubgraph(ModelGraph graph, string what, List<PlanStep> steps)
+    {
+        var shadowed = new Dictionary<string, Value?>(StringComparer.Ordinal);
+        foreach (var name in graph.Initializers.Select(i => i.Name).Concat(graph.Nodes.SelectMany(n => n.Outputs)).Where(n => n.Length > 0))
+        {
+            if (!shadowed.ContainsKey(name))
+                shadowed[name] = Lookup(name);
+        }
+        var outerSteps = _steps;
+        _steps = steps;
+        try
+        {
+            foreach (var initializer in graph.Initializers)
+                _values[initializer.Name] = Value.FromConstant(initializer);
+            foreach (var node in Needed(graph, graph.Outputs))
+            {
+                try
+                {
+                    PlanNode(node);
+                }
+                catch (Unsupported e)
+                {
+                    throw new Unsupported($"{what}'s node '{NodeName(node)}' ({node.OpType}): {e.Message}");
+                }
+            }
+            return graph.Outputs.Select(o => Lookup(o) ?? throw new Unsupported($"{what}'s output '{o}' is computed by no node")).ToArray();
+        }
+        finally
+        {
+            _steps = outerSteps;
+            foreach (var pair in shadowed)
+            {
+                if (pair.Value is null)
+                    _values.Remove(pair.Key);
+                else
+                    _values[pair.Key] = pair.Value;
+            }
+        }
+    }
+
+    /// <summary>The steps planned so far (the current branch's while one is planned): for a branch planned in place, and for an op that folds itself into the step before it.</summary>
+    internal List<PlanStep> Steps => _steps;
 
     private void PlanNode(GraphNode node)
     {
@@ -150,7 +216,9 @@ internal sealed class Planner
         if (Opset < op.SinceOpset)
             throw new Unsupported($"the compiled backend follows {node.OpType} from opset {op.SinceOpset}; the model imports opset {Opset}");
         foreach (var attribute in node.Attributes.Where(a => a.Kind == AttributeKind.Other))
-            throw new Unsupported($"its attribute '{attribute.Name}' is a graph, string list or tensor list");
+            throw new Unsupported($"its attribute '{attribute.Name}' is a list of strings, tensors or graphs, or a sparse tensor");
+        foreach (var attribute in node.Attributes.Where(a => a.Kind == AttributeKind.Graph && node.OpType != "If"))
+            throw new Unsupported($"its attribute '{attribute.Name}' is a graph; the compiled backend runs a subgraph only as an If's branch");
         op.Plan(new NodeContext(this, node, op));
     }
 
@@ -195,9 +263,6 @@ internal sealed class Planner
     }
 
     internal void AddStep(PlanStep step) => _steps.Add(step);
-
-    /// <summary>The steps planned so far, for an op that folds itself into the step before it.</summary>
-    internal IReadOnlyList<PlanStep> Steps => _steps;
 
     internal void Replace(PlanStep old, PlanStep replacement) => _steps[_steps.IndexOf(old)] = replacement;
 

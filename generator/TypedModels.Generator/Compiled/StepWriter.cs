@@ -33,6 +33,16 @@ internal sealed class StepWriter(ClientSpec client, ComputePlan plan)
 
     public void BeginStep() => _mentions.Add(new HashSet<int>());
 
+    /// <summary>Writes <paramref name="step"/>'s code under a comment naming its node and op type; a step holding others (an If's branches) writes theirs so, inside its own.</summary>
+    public void Write(PlanStep step)
+    {
+        Code.WriteLine($"// {Comment(step.Node)} ({step.OpType})");
+        step.Emit(this);
+    }
+
+    /// <summary>A node name made safe for a line comment.</summary>
+    private static string Comment(string text) => new(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+
     /// <summary>The span value <paramref name="index"/> lives in: a parameter, a static constant, or its slice of the arena (an alias is its source's); <c>default</c> for an absent optional input (-1).</summary>
     public string Tensor(int index)
     {
