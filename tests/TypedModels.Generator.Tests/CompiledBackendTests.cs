@@ -656,4 +656,24 @@ public class CompiledBackendTests
                 string.Join(", ", TypedModels.Generator.Compiled.OpRegistry.Supported) + ")",
         ], run.Diagnostics.Select(d => d.GetMessage()));
     }
+    [Fact]
+    public void TM0011_for_an_if_names_what_fails_in_either_branch_and_in_a_nested_one()
+    {
+        // The then_branch takes a DFT; the else_branch's own If adds float16 in its else_branch (its then_branch compiles).
+        var model = IfModel();
+        var choose = model.Graph.Node.Single(n => n.OpType == "If");
+        var then = choose.Attribute[0].G;
+        then.Node.Insert(0, new NodeProto { Name = "dft", OpType = "DFT", Input = { "negated" }, Output = { "spectrum" } });
+        then.Node.Single(n => n.Name == "scale").Input[0] = "spectrum";
+        var innerElse = choose.Attribute[1].G.Node.Single(n => n.OpType == "If").Attribute[1].G;
+        innerElse.Node.Insert(0, new NodeProto { Name = "half", OpType = "Cast", Input = { "x" }, Output = { "x16" }, Attribute = { new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = 10 } } });
+        innerElse.Node.Single(n => n.Name == "bias_add").Input[0] = "x16";
+
+        var (run, _) = Generate(Compilation(), Item(SignatureOf(model, 1 << 20), modelPath: "m.onnx", backend: "Compiled"));
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("Model 'm.onnx' cannot run on the compiled backend: node 'choose' (If): its then_branch's node 'dft' (DFT): the compiled backend has no kernel for it (it runs " +
+            string.Join(", ", TypedModels.Generator.Compiled.OpRegistry.Supported) + "); its else_branch's node 'inner' (If): its else_branch's node 'half' (Cast): " +
+            "it casts to float16; the compiled backend computes " + string.Join(", ", TypedModels.Generator.Compiled.Op.Any), diagnostic.GetMessage());
+    }
 }

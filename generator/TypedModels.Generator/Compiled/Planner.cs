@@ -23,6 +23,7 @@ internal sealed class Planner
     private readonly List<string> _reasons = new();
     private readonly Dictionary<string, int> _readers = new(StringComparer.Ordinal);
     private long _multiplyAdds;
+    private CancellationToken _cancellationToken;
 
     private Planner(long opset, EquatableArray<SymbolSpec> symbols) => (Opset, Shapes) = (opset, new Shapes(symbols));
 
@@ -51,7 +52,8 @@ internal sealed class Planner
     private ComputePlan Build(ModelGraph graph, EquatableArray<TensorSpec> inputs, EquatableArray<TensorSpec> outputs, CancellationToken cancellationToken)
     {
         // A megabyte of weights is decoded here and a graph may have thousands of nodes: an edit that supersedes
-        // this run stops it between any two.
+        // this run stops it between any two (a branch's nodes included).
+        _cancellationToken = cancellationToken;
         foreach (var initializer in graph.Initializers)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -75,7 +77,7 @@ internal sealed class Planner
         {
             cancellationToken.ThrowIfCancellationRequested();
             // A node fed by one that failed is not judged on shapes nobody could infer.
-            if (node.Inputs.Any(failed.Contains))
+            if (node.Inputs.Concat(OuterNames(node)).Any(failed.Contains))
             {
                 failed.UnionWith(node.Outputs);
                 continue;
@@ -162,7 +164,8 @@ internal sealed class Planner
     /// Plans the nodes <paramref name="graph"/>'s outputs need, its steps added to <paramref name="steps"/> (the
     /// current list, for a branch planned in place), and returns its outputs' values. Its initializers and node
     /// outputs shadow outer values of the same names until it returns; outer values stay visible. A node it cannot
-    /// plan fails the whole subgraph, named in the reason as <paramref name="what"/>'s.
+    /// plan fails the whole subgraph: the nodes not fed by a failed one are still judged, and every reason is thrown
+    /// together, each naming its node as <paramref name="what"/>'s.
     /// </summary>
     internal Value[] PlanSubgraph(ModelGraph graph, string what, List<PlanStep> steps)
     {
@@ -178,18 +181,31 @@ internal sealed class Planner
         {
             foreach (var initializer in graph.Initializers)
                 _values[initializer.Name] = Value.FromConstant(initializer);
+            var reasons = new List<string>();
+            var failed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var node in Needed(graph, graph.Outputs))
             {
+                _cancellationToken.ThrowIfCancellationRequested();
+                if (node.Inputs.Concat(OuterNames(node)).Any(failed.Contains))
+                {
+                    failed.UnionWith(node.Outputs);
+                    continue;
+                }
                 try
                 {
                     PlanNode(node);
                 }
                 catch (Unsupported e)
                 {
-                    throw new Unsupported($"{what}'s node '{NodeName(node)}' ({node.OpType}): {e.Message}");
+                    reasons.Add($"{what}'s node '{NodeName(node)}' ({node.OpType}): {e.Message}");
+                    failed.UnionWith(node.Outputs);
                 }
             }
-            return graph.Outputs.Select(o => Lookup(o) ?? throw new Unsupported($"{what}'s output '{o}' is computed by no node")).ToArray();
+            foreach (var output in graph.Outputs.Where(o => !failed.Contains(o) && Lookup(o) is null))
+                reasons.Add($"{what}'s output '{output}' is computed by no node");
+            if (reasons.Count > 0)
+                throw new Unsupported(string.Join("; ", reasons));
+            return graph.Outputs.Select(o => Lookup(o)!).ToArray();
         }
         finally
         {

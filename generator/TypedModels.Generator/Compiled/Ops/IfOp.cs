@@ -39,10 +39,13 @@ internal sealed class IfOp : Op
             return;
         }
 
-        var thenSteps = new List<PlanStep>();
-        var thenValues = node.Subgraph(thenBranch, "its then_branch", thenSteps);
-        var elseSteps = new List<PlanStep>();
-        var elseValues = node.Subgraph(elseBranch, "its else_branch", elseSteps);
+        // Both branches are judged before either's reasons are given.
+        var (thenSteps, elseSteps, reasons) = (new List<PlanStep>(), new List<PlanStep>(), new List<string>());
+        var thenValues = Branch(node, thenBranch, "its then_branch", thenSteps, reasons);
+        var elseValues = Branch(node, elseBranch, "its else_branch", elseSteps, reasons);
+        if (thenValues is null || elseValues is null)
+            throw new Unsupported(string.Join("; ", reasons));
+
         var (thenOutputs, elseOutputs, outputs, types) = (new List<int>(), new List<int>(), new List<int>(), new List<string>());
         for (int i = 0; i < count; i++)
         {
@@ -64,6 +67,19 @@ internal sealed class IfOp : Op
         node.Step(new IfStep(node.Name, node.OpType, node.Tensor(0),
             thenSteps.ToEquatableArray(), thenOutputs.ToEquatableArray(), elseSteps.ToEquatableArray(), elseOutputs.ToEquatableArray(),
             outputs.ToEquatableArray(), types.ToEquatableArray()));
+    }
+
+    private static Value[]? Branch(NodeContext node, ModelGraph graph, string what, List<PlanStep> steps, List<string> reasons)
+    {
+        try
+        {
+            return node.Subgraph(graph, what, steps);
+        }
+        catch (Unsupported e)
+        {
+            reasons.Add(e.Message);
+            return null;
+        }
     }
 }
 
