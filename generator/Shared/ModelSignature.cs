@@ -73,7 +73,11 @@ internal sealed record SignatureError(SignatureErrorKind Kind, string Message);
 /// the signature's).
 /// </summary>
 internal sealed record ModelGraph(EquatableArray<GraphNode> Nodes, EquatableArray<ConstantTensor> Initializers, string? Refused,
-    EquatableArray<string> Outputs = default);
+    EquatableArray<string> Outputs = default)
+{
+    /// <summary>How deep subgraphs may nest (an If in a branch of an If…): deeper is no real model's, and would only exhaust the stack of whatever walks them.</summary>
+    public const int MaxDepth = 32;
+}
 
 /// <summary>One node; an empty input name is an optional input left out.</summary>
 internal sealed record GraphNode(string Name, string OpType, string Domain, EquatableArray<string> Inputs, EquatableArray<string> Outputs, EquatableArray<NodeAttribute> Attributes);

@@ -112,6 +112,8 @@ internal static class SignatureText
                     {
                         if (Nodes().Count == 0)
                             throw new FormatException("an attribute before any node");
+                        if (open.Count >= ModelGraph.MaxDepth)
+                            throw new FormatException($"subgraphs nest more than {ModelGraph.MaxDepth} deep");
                         open.Push((attribute, new(), new()));
                     }
                     else

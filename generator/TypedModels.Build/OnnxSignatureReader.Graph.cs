@@ -17,8 +17,6 @@ internal sealed partial class OnnxSignatureReader
     private const int TensorDims = 1, TensorDataType = 2, TensorFloatData = 4, TensorInt32Data = 5, TensorInt64Data = 7,
         TensorRawData = 9, TensorDoubleData = 10, TensorUInt64Data = 11, TensorDataLocation = 14;
 
-    // Subgraphs nest (an If in a branch of an If); deeper than this is no model's, and would only exhaust the stack.
-    private const int MaxGraphDepth = 32;
     private int _graphDepth;
 
     private sealed class GraphBuilder(long limit)
@@ -129,9 +127,14 @@ internal sealed partial class OnnxSignatureReader
     /// </summary>
     private ModelGraph ReadSubgraph(long end)
     {
-        if (_graphDepth >= MaxGraphDepth)
-            throw new InvalidDataException($"its subgraphs nest more than {MaxGraphDepth} deep");
         var builder = _graph!;
+        if (_graphDepth >= TypedModels.ModelGraph.MaxDepth)
+        {
+            // The signature stays readable (for ONNX Runtime); only the compiled backend is refused.
+            builder.Refuse($"its subgraphs nest more than {TypedModels.ModelGraph.MaxDepth} deep");
+            SeekTo(end);
+            return new TypedModels.ModelGraph(EquatableArray<GraphNode>.Empty, EquatableArray<ConstantTensor>.Empty, null);
+        }
         var (outerNodes, outerInitializers) = (builder.Nodes, builder.Initializers);
         (builder.Nodes, builder.Initializers) = (new List<GraphNode>(), new List<ConstantTensor>());
         var outputs = new List<string>();

@@ -531,6 +531,22 @@ public class CompiledBackendTests
         // A malformed nesting is a diagnostic, not an exception.
         Assert.False(Text.TryRead(text.Replace("subgraph_end\n", ""), out _, out var unclosed));
         Assert.Contains("not closed", unclosed!.Message);
+
+        // Forty Ifs, each in the last one's then_branch: the graph is refused, the signature still read (for ONNX Runtime).
+        static GraphProto Leaf(string output) => new() { Name = output, Node = { new NodeProto { OpType = "Identity", Input = { "x" }, Output = { output } } }, Output = { new ValueInfoProto { Name = output } } };
+        var deep = Leaf("out40");
+        for (int depth = 39; depth >= 0; depth--)
+        {
+            var node = new NodeProto { OpType = "If", Input = { "flag" }, Output = { $"out{depth}" } };
+            node.Attribute.Add(new AttributeProto { Name = "then_branch", Type = AttributeProto.Types.AttributeType.Graph, G = deep });
+            node.Attribute.Add(new AttributeProto { Name = "else_branch", Type = AttributeProto.Types.AttributeType.Graph, G = Leaf($"else{depth}") });
+            deep = new GraphProto { Name = $"level{depth}", Node = { node }, Output = { new ValueInfoProto { Name = $"out{depth}" } } };
+        }
+        var nested = IfModel();
+        nested.Graph.Node.Add(deep.Node);
+        Assert.True(Text.TryRead(SignatureOf(nested, 1 << 20), out var tooDeep, out _));
+        Assert.Equal(["x", "flag"], tooDeep!.Inputs.Select(i => i.Name));
+        Assert.Equal("its subgraphs nest more than 32 deep", tooDeep.Graph!.Refused);
     }
 
     [Fact]
