@@ -73,31 +73,7 @@ internal sealed class Planner
             _readers[name] = _readers.TryGetValue(name, out int count) ? count + 1 : 1;
 
         var failed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in needed)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            // A node fed by one that failed is not judged on shapes nobody could infer.
-            if (node.Inputs.Concat(OuterNames(node)).Any(failed.Contains))
-            {
-                failed.UnionWith(node.Outputs);
-                continue;
-            }
-            try
-            {
-                PlanNode(node);
-            }
-            catch (Unsupported e)
-            {
-                _reasons.Add($"node '{NodeName(node)}' ({node.OpType}): {e.Message}");
-                failed.UnionWith(node.Outputs);
-            }
-            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidCastException or OverflowException or FormatException or InvalidOperationException)
-            {
-                // A generator must never throw (CS8785): a graph this planner mishandles is a diagnostic, flagged as its bug.
-                _reasons.Add($"node '{NodeName(node)}' ({node.OpType}): the planner failed on it ({e.GetType().Name}: {e.Message}); this is a TypedModels bug, please report it");
-                failed.UnionWith(node.Outputs);
-            }
-        }
+        PlanNodes(needed, failed, _reasons, "");
 
         var outputIndexes = new List<int>();
         foreach (var output in outputs)
@@ -120,6 +96,38 @@ internal sealed class Planner
             }
         }
         return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds, Shapes.Derived);
+    }
+
+    /// <summary>
+    /// Plans <paramref name="nodes"/> in order. A node fed by one that failed is not judged on shapes nobody could infer;
+    /// one that cannot be planned adds a reason (after <paramref name="prefix"/>, which names the subgraph) and fails its outputs.
+    /// </summary>
+    private void PlanNodes(IEnumerable<GraphNode> nodes, HashSet<string> failed, List<string> reasons, string prefix)
+    {
+        foreach (var node in nodes)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (node.Inputs.Concat(OuterNames(node)).Any(failed.Contains))
+            {
+                failed.UnionWith(node.Outputs);
+                continue;
+            }
+            try
+            {
+                PlanNode(node);
+            }
+            catch (Unsupported e)
+            {
+                reasons.Add($"{prefix}node '{NodeName(node)}' ({node.OpType}): {e.Message}");
+                failed.UnionWith(node.Outputs);
+            }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidCastException or OverflowException or FormatException or InvalidOperationException)
+            {
+                // A generator must never throw (CS8785): a graph this planner mishandles is a diagnostic, flagged as its bug.
+                reasons.Add($"{prefix}node '{NodeName(node)}' ({node.OpType}): the planner failed on it ({e.GetType().Name}: {e.Message}); this is a TypedModels bug, please report it");
+                failed.UnionWith(node.Outputs);
+            }
+        }
     }
 
     /// <summary>The nodes the outputs depend on, in the file's (topological) order; a node depends on its inputs and on the outer values its subgraphs read.</summary>
@@ -183,24 +191,7 @@ internal sealed class Planner
                 _values[initializer.Name] = Value.FromConstant(initializer);
             var reasons = new List<string>();
             var failed = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var node in Needed(graph, graph.Outputs))
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                if (node.Inputs.Concat(OuterNames(node)).Any(failed.Contains))
-                {
-                    failed.UnionWith(node.Outputs);
-                    continue;
-                }
-                try
-                {
-                    PlanNode(node);
-                }
-                catch (Unsupported e)
-                {
-                    reasons.Add($"{what}'s node '{NodeName(node)}' ({node.OpType}): {e.Message}");
-                    failed.UnionWith(node.Outputs);
-                }
-            }
+            PlanNodes(Needed(graph, graph.Outputs), failed, reasons, what + "'s ");
             foreach (var output in graph.Outputs.Where(o => !failed.Contains(o) && Lookup(o) is null))
                 reasons.Add($"{what}'s output '{output}' is computed by no node");
             if (reasons.Count > 0)
