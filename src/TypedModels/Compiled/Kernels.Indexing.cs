@@ -37,8 +37,7 @@ public static partial class Kernels
         if (d.IsEmpty)
             return;
         Span<int> strides = stackalloc int[rank];
-        for (int k = rank - 1, stride = 1; k >= 0; stride *= shape[k], k--)
-            strides[k] = stride;
+        RowMajorStrides(shape, strides);
         int offset = 0;
         for (int k = 0; k < rank; k++)
             offset += starts[k] * strides[k];

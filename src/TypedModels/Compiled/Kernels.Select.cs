@@ -81,8 +81,7 @@ public static partial class Kernels
         if (d.IsEmpty)
             return;
         Span<int> strides = stackalloc int[rank];
-        for (int k = rank - 1, stride = 1; k >= 0; stride *= shape[k], k--)
-            strides[k] = stride;
+        RowMajorStrides(shape, strides);
         Span<int> index = stackalloc int[rank];
         int offset = 0; // of the output's coordinates in x, the axis's left out
         for (int o = 0; o < d.Length; o++)
@@ -134,8 +133,7 @@ public static partial class Kernels
         if (d.IsEmpty)
             return;
         Span<int> strides = stackalloc int[rank];
-        for (int k = rank - 1, stride = 1; k >= 0; stride *= shape[k], k--)
-            strides[k] = stride;
+        RowMajorStrides(shape, strides);
         Span<int> index = stackalloc int[rank];
         for (int o = 0; o < d.Length; o++)
         {

@@ -275,8 +275,7 @@ public static partial class Kernels
             return;
         }
         Span<int> inputStrides = stackalloc int[rank];
-        for (int i = rank - 1, stride = 1; i >= 0; stride *= shape[i], i--)
-            inputStrides[i] = stride;
+        RowMajorStrides(shape, inputStrides);
         Span<int> strides = stackalloc int[rank];
         Span<int> dims = stackalloc int[rank];
         for (int i = 0; i < rank; i++)
@@ -469,6 +468,13 @@ public static partial class Kernels
                 index[dim] = 0;
             }
         }
+    }
+
+    // The strides of a row-major tensor of dims shape: the last dim's 1, each one before it the product of those after.
+    private static void RowMajorStrides(ReadOnlySpan<int> shape, Span<int> strides)
+    {
+        for (int k = shape.Length - 1, stride = 1; k >= 0; stride *= shape[k], k--)
+            strides[k] = stride;
     }
 
     // Strides of a tensor right-aligned to the output's rank; 0 where it broadcasts (a dim of 1, or a missing one).
