@@ -42,8 +42,8 @@ internal sealed class Planner
         if (graph.Refused is { } refused)
             return (null, [refused]);
         long opset = signature.Opsets.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
-        if (opset < 7)
-            return (null, [opset == 0 ? "it imports no ai.onnx opset" : $"it imports ai.onnx opset {opset}; the compiled backend starts at opset 7 (numpy broadcasting)"]);
+        if (opset == 0)
+            return (null, ["it imports no ai.onnx opset"]);
         var planner = new Planner(opset, symbols);
         var plan = planner.Build(graph, inputs, outputs, cancellationToken);
         return (planner._reasons.Count == 0 ? plan : null, planner._reasons);
@@ -226,7 +226,7 @@ internal sealed class Planner
             throw new Unsupported($"its attribute '{attribute.Name}' is a list of strings, tensors or graphs, or a sparse tensor");
         foreach (var attribute in node.Attributes.Where(a => a.Kind == AttributeKind.Graph && node.OpType != "If"))
             throw new Unsupported($"its attribute '{attribute.Name}' is a graph; the compiled backend runs a subgraph only as an If's branch");
-        op.Plan(new NodeContext(this, node, op));
+        op.Plan(new NodeContext(this, Opset < 7 ? Legacy.Upgrade(this, node) : node, op));
     }
 
     // --- the value store, for NodeContext ---

@@ -108,11 +108,11 @@ internal sealed class PoolOps : Op
 
 /// <summary>
 /// <c>Kernels.MaxPool</c> (with <see cref="Indices"/>, or <c>default</c> when the model does not use them),
-/// <c>Kernels.AveragePool</c> or <c>Kernels.LpPool</c>, the pads [begin…, end…] and the output shape resolved.
+/// <c>Kernels.AveragePool</c> or <c>Kernels.LpPool</c> (the kernel <see cref="Method"/> names, by default the op type), the pads [begin…, end…] and the output shape resolved.
 /// </summary>
 internal sealed record PoolStep(string Node, string OpType, int X, EquatableArray<PlanDim> XShape, EquatableArray<long> Kernel, EquatableArray<long> Strides,
     EquatableArray<long> Dilations, EquatableArray<long> Pads, int D, EquatableArray<PlanDim> DShape, int Indices = -1, long StorageOrder = 0,
-    bool CountIncludePad = false, long P = 2) : PlanStep(Node, OpType)
+    bool CountIncludePad = false, long P = 2, string? Method = null) : PlanStep(Node, OpType)
 {
     public override void Emit(StepWriter w)
     {
@@ -121,7 +121,7 @@ internal sealed record PoolStep(string Node, string OpType, int X, EquatableArra
             ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("kernel", w.Shape(Kernel)), ("strides", w.Shape(Strides)), ("dilations", w.Shape(Dilations)),
             ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)),
         };
-        switch (OpType)
+        switch (Method ?? OpType)
         {
             case "MaxPool":
                 args.Add(("indices", w.Tensor(Indices)));
@@ -134,14 +134,17 @@ internal sealed record PoolStep(string Node, string OpType, int X, EquatableArra
                 args.Add(("p", StepWriter.Number(P)));
                 break;
         }
-        w.Call(OpType, [.. args]);
+        w.Call(Method ?? OpType, [.. args]);
     }
 }
 
-/// <summary><c>GlobalAveragePool</c> and <c>GlobalMaxPool</c>: one value per [N, C] plane of any rank ≥ 2, the spatial dims (fixed or symbolic) kept as 1s.</summary>
+/// <summary>
+/// <c>GlobalAveragePool</c> and <c>GlobalMaxPool</c>: one value per [N, C] plane of any rank ≥ 2, the spatial dims (fixed
+/// or symbolic) kept as 1s. <c>GlobalLpPool</c> is LpPool's kernel with the window the whole (fixed) plane.
+/// </summary>
 internal sealed class GlobalPoolOps : Op
 {
-    public override IReadOnlyList<string> OpTypes => ["GlobalAveragePool", "GlobalMaxPool"];
+    public override IReadOnlyList<string> OpTypes => ["GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"];
 
     public override void Plan(NodeContext node)
     {
@@ -149,6 +152,21 @@ internal sealed class GlobalPoolOps : Op
         if (x.Shape.Length < 2)
             throw new Unsupported($"its input {node.Text(x.Shape)} is not [N, C, …]");
         var shape = x.Shape.Take(2).Concat(Enumerable.Repeat(PlanDim.Fixed(1), x.Shape.Length - 2)).ToArray();
+        if (node.OpType == "GlobalLpPool")
+        {
+            var spatial = x.Shape.Skip(2).ToArray();
+            if (spatial.Any(s => !s.IsFixed))
+                throw new Unsupported($"its input {node.Text(x.Shape)} has symbolic spatial dims; the compiled GlobalLpPool needs its window fixed");
+            if (node.Attribute("p") is { Kind: not AttributeKind.Int })
+                throw new Unsupported("its p is not an int (GlobalLpPool's p is an int from opset 2)");
+            long p = node.Int("p", 2);
+            if (p < 1)
+                throw new Unsupported($"its p {p} is not a positive integer");
+            var ones = Enumerable.Repeat(1L, spatial.Length).ToEquatableArray();
+            node.Step(new PoolStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), spatial.Select(s => s.Value).ToEquatableArray(), ones, ones,
+                Enumerable.Repeat(0L, 2 * spatial.Length).ToEquatableArray(), node.Output(shape), shape.ToEquatableArray(), P: p, Method: "LpPool"));
+            return;
+        }
         int d = node.Output(shape);
         node.Step(new GlobalPoolStep(node.Name, node.OpType, node.Tensor(0), x.Shape.Take(2).ToEquatableArray(), x.Shape.Skip(2).ToEquatableArray(), d));
     }
