@@ -692,4 +692,39 @@ public class CompiledBackendTests
             string.Join(", ", TypedModels.Generator.Compiled.OpRegistry.Supported) + "); its else_branch's node 'inner' (If): its else_branch's node 'half' (Cast): " +
             "it casts to float16; the compiled backend computes " + string.Join(", ", TypedModels.Generator.Compiled.Op.Any), diagnostic.GetMessage());
     }
+
+    [Theory]
+    [InlineData("wrap", -2, 2, true)]
+    [InlineData("reflect", -2, 3, true)]
+    [InlineData("reflect", -2, 2, false)]
+    [InlineData("edge", -2, 4, false)]
+    [InlineData("wrap", 2, 2, false)]
+    public void TM0011_for_a_pad_that_crops_one_end_and_pads_the_other_where_their_order_matters(string mode, long begin, long end, bool refused)
+    {
+        // x [2, 5]: crop-then-pad and pad-then-crop differ for a wrap, and for a reflection reaching past the 5 + begin elements left.
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 19 } },
+            Graph = new GraphProto
+            {
+                Name = "pad",
+                Node =
+                {
+                    new NodeProto { Name = "pad", OpType = "Pad", Input = { "x", "pads" }, Output = { "y" },
+                        Attribute = { new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(mode) } } },
+                },
+                Initializer = { new TensorProto { Name = "pads", DataType = 7, Dims = { 4 }, Int64Data = { 0, begin, 0, end } } },
+                Input = { new ValueInfoProto { Name = "x", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = 2 }, new TensorShapeProto.Types.Dimension { DimValue = 5 } } } } } } },
+                Output = { new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = 2 }, new TensorShapeProto.Types.Dimension { DimValue = 5 + begin + end } } } } } } },
+            },
+        };
+
+        var (run, _) = Generate(Compilation(), Item(SignatureOf(model, 1 << 20), modelPath: "m.onnx", backend: "Compiled"));
+
+        if (refused)
+            Assert.Equal($"Model 'm.onnx' cannot run on the compiled backend: node 'pad' (Pad): it crops one end of axis 1 and pads the other in {mode} mode, an order ONNX leaves open", Assert.Single(run.Diagnostics).GetMessage());
+        else
+            Assert.Empty(run.Diagnostics);
+    }
 }

@@ -32,6 +32,15 @@ internal sealed class PadOp : Op
         if (modeIndex < 0)
             throw new Unsupported($"its mode '{mode}' is not one ONNX defines");
 
+        // Cropping and padding one axis at once: ONNX leaves their order open (onnx/onnx#4294), and where it matters
+        // (a wrap, or a reflection reaching past what the crop leaves) the kernel's order is not checked against ONNX Runtime's.
+        for (int k = 0; k < rank && modeIndex > 0; k++)
+        {
+            long begin = pads[k], end = pads[rank + k];
+            if (x.Shape[k].IsFixed && begin < 0 != end < 0 && begin != 0 && end != 0 && (mode == "wrap" || (mode == "reflect" && System.Math.Max(begin, end) >= x.Shape[k].Value + System.Math.Min(begin, end))))
+                throw new Unsupported($"it crops one end of axis {k} and pads the other in {mode} mode, an order ONNX leaves open");
+        }
+
         Value fill = node.Opset < 11 ? new Value("float", []) { Floats = [node.Float("value", 0f)] }
             : node.Has(2) ? node.Data(2) : Value.Known("int64", [], [0L]);
         if (!fill.IsKnown)
