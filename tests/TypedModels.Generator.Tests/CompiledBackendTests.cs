@@ -121,9 +121,10 @@ public class CompiledBackendTests
         Assert.Empty(compiled.Diagnostics);
         string source = Assert.Single(compiled.GeneratedTrees).ToString();
         Assert.Contains("PredictCompiled", source);
-        // Its 32 × 128 and 128 × 128 weights are data, one base64 UTF-8 literal each, not 4,096 float expressions.
-        Assert.Contains("= global::TypedModels.Compiled.Kernels.Weights<float>(", source);
-        Assert.Matches("\n\\s+\"[A-Za-z0-9+/]{20000,}=*\"u8\\);", source);
+        // Its 32 × 128 and 128 × 128 weights are data, one string each, not 4,096 and 16,384 float expressions: 16,384
+        // floats are 524,288 bits, 34,953 characters of 15 bits.
+        Assert.Contains("= global::TypedModels.Compiled.Kernels.Weights<float>(16384,", source);
+        Assert.Matches("\n\\s+\"[\u4000-\uBFFF]{34953}\"\\);", source);
         AssertCompiles(output);
     }
 

@@ -17,19 +17,32 @@ namespace TypedModels.Compiled;
 public static partial class Kernels
 {
     /// <summary>
-    /// Decodes a compiled model's weights, written by the generator as base64 of their little-endian bytes in a UTF-8
-    /// literal (data in the image, a byte a character): the compiler reads one literal where it
-    /// would parse a float expression per weight. Called once per constant, when the generated class is first used.
+    /// Unpacks a compiled model's <paramref name="count"/> weights, written by the generator as their little-endian bytes
+    /// in a string of 15 bits a character (each the character U+4000 + its bits, least significant first): the
+    /// compiler reads one string token and copies it to the image as it is, where it would parse an expression per
+    /// weight. Called once per constant, when the generated class is first used.
     /// </summary>
-    /// <exception cref="FormatException">The text is not base64 (generated code that was edited).</exception>
-    public static T[] Weights<T>(ReadOnlySpan<byte> base64) where T : unmanaged
+    /// <exception cref="FormatException">The text is not what the generator writes (generated code that was edited).</exception>
+    public static T[] Weights<T>(int count, string packed) where T : unmanaged
     {
-        var bytes = new byte[System.Buffers.Text.Base64.GetMaxDecodedFromUtf8Length(base64.Length)];
-        if (System.Buffers.Text.Base64.DecodeFromUtf8(base64, bytes, out _, out int written) != System.Buffers.OperationStatus.Done)
-            throw new FormatException("A compiled model's weights are not base64; regenerate the client.");
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("Compiled models' weights are little-endian; this machine is not.");
-        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(bytes.AsSpan(0, written)).ToArray();
+        var values = new T[count];
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
+        if (packed.Length != (bytes.Length * 8L + 14) / 15)
+            throw new FormatException($"A compiled model's weights hold {packed.Length} characters where {count} values take {(bytes.Length * 8L + 14) / 15}; regenerate the client.");
+        uint buffer = 0;
+        int bits = 0, written = 0;
+        foreach (char c in packed)
+        {
+            uint part = (uint)(c - 0x4000);
+            if (part > 0x7FFF)
+                throw new FormatException($"A compiled model's weights hold the character U+{(int)c:X4}, which the generator does not write; regenerate the client.");
+            buffer |= part << bits;
+            for (bits += 15; bits >= 8 && written < bytes.Length; bits -= 8, buffer >>= 8)
+                bytes[written++] = (byte)buffer;
+        }
+        return values;
     }
 
     // Below this many elements a TensorPrimitives call costs more than a plain loop over them.
