@@ -48,6 +48,14 @@ internal sealed class Value(string elementType, PlanDim[] shape)
         _ => new Value(elementType, shape) { Longs = values.Select(v => Integer(elementType, v)).ToArray() },
     };
 
+    /// <summary>A known tensor of <paramref name="shape"/> whose element <c>i</c> is this one's element <c>indexes[i]</c> (a transpose, a slice), of the same type and bits.</summary>
+    public Value Pick(PlanDim[] shape, int[] indexes) => new(ElementType, shape)
+    {
+        Floats = Floats is { } f ? indexes.Select(i => f[i]).ToArray() : null,
+        Doubles = Doubles is { } d ? indexes.Select(i => d[i]).ToArray() : null,
+        Longs = Longs is { } l ? indexes.Select(i => l[i]).ToArray() : null,
+    };
+
     /// <summary>A known integer (or bool) tensor.</summary>
     public static Value Known(string elementType, PlanDim[] shape, long[] values) => new(elementType, shape) { Longs = values };
 

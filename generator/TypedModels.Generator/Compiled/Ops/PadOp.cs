@@ -55,7 +55,13 @@ internal sealed class PadOp : Op
             if (pads[k] == 0 && pads[rank + k] == 0)
                 shape[k] = dim;
             else if (!dim.IsFixed)
-                throw new Unsupported($"it pads the symbolic dim {node.Shapes.Name(dim)}");
+            {
+                // A symbolic length padded: a derived dim, computed once per call (silero's STFT pads its samples).
+                if (pads[k] < 0 || pads[rank + k] < 0)
+                    throw new Unsupported($"it crops the symbolic dim {node.Shapes.Name(dim)}");
+                long total = pads[k] + pads[rank + k];
+                shape[k] = node.Shapes.Derive($"({Shapes.Code(dim)} + {total}L)", $"{node.Shapes.Name(dim)} + {total}");
+            }
             else if (modeIndex > 0 && dim.Value == 0)
                 throw new Unsupported($"it pads an empty dim in {mode} mode");
             else

@@ -80,8 +80,7 @@ internal sealed class SliceOp : Op
                 return (int)offset;
             }).ToArray();
             node.Known(x.Dims is { } dims ? Dimensions(x.ElementType, shape, picked.Select(i => dims[i]).ToArray())
-                : x.Longs is { } l ? Value.Known(x.ElementType, shape, picked.Select(i => l[i]).ToArray())
-                : Value.Known(x.ElementType, shape, picked.Select(i => x.AsDoubles()![i]).ToArray()));
+                : x.Pick(shape, picked));
             return;
         }
         int d = node.Output(shape, x.ElementType);
