@@ -97,6 +97,42 @@ public sealed class NormalizationKernelTests
         Assert.Equal(d, alone);
     }
 
+    /// <summary>
+    /// Rows offset far beside their spread, as activations are (the <c>norms.onnx</c> fixture's: ±2 around a spread of
+    /// 0.5): the mean is summed in double and rounded once, as ONNX Runtime's x86 kernel sums it, so the output stays
+    /// within a few ulps of its own largest value. Summed in float, the mean's error grows with the row and the offset
+    /// (its float sum of 300 values near ±4 is off by some 7 ulps of the mean, tens of ulps of the output).
+    /// </summary>
+    [Theory]
+    [InlineData(32, 2.0, 0.5)]
+    [InlineData(300, 4.0, 1.0)]
+    [InlineData(1000, 1.0, 0.25)]
+    public void LayerNormalization_sums_the_mean_of_an_offset_row_in_double(int inner, double offset, double spread)
+    {
+        const int outer = 6;
+        var random = new Random(inner);
+        var x = new float[outer * inner];
+        for (int o = 0; o < outer; o++)
+        {
+            double shift = offset * (o % 2 == 0 ? 1 : -1) * (0.5 + random.NextDouble());
+            for (int i = 0; i < inner; i++)
+                x[o * inner + i] = (float)(shift + spread * (random.NextDouble() * 2 - 1));
+        }
+        var scale = Values(inner, 11, 0.5, 1.5);
+        var bias = Values(inner, 12, -0.2, 0.2);
+        var expected = new double[x.Length];
+        for (int o = 0; o < outer; o++)
+        {
+            var row = x.Skip(o * inner).Take(inner).Select(v => (double)v).ToArray();
+            double mean = row.Average(), inverse = 1 / Math.Sqrt(row.Select(v => (v - mean) * (v - mean)).Average() + 1e-5);
+            for (int i = 0; i < inner; i++)
+                expected[o * inner + i] = (row[i] - mean) * inverse * scale[i] + bias[i];
+        }
+        var d = new float[x.Length];
+        Kernels.LayerNormalization(x, outer, inner, scale, bias, 1e-5f, d, [], []);
+        PoolKernelTests.AssertClose(expected, d, Ulps, "LayerNormalization of offset rows");
+    }
+
     [Theory]
     [MemberData(nameof(RowShapes))]
     public void RMSNormalization_matches_the_definition(int outer, int inner, float epsilon, bool _)
