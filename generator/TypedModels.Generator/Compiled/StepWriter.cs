@@ -16,6 +16,8 @@ internal sealed class StepWriter(ClientSpec client, ComputePlan plan)
 {
     private const string Kernels = "global::TypedModels.Compiled.Kernels";
     private readonly List<HashSet<int>> _mentions = new();
+    private readonly List<string> _dimLines = new();
+    private int _dimLocals;
 
     /// <summary>Where the steps' code goes.</summary>
     public SourceWriter Code { get; } = new();
@@ -68,13 +70,31 @@ internal sealed class StepWriter(ClientSpec client, ComputePlan plan)
         };
     }
 
-    /// <summary>Writes <c>Kernels.{kernel}(name: value, …);</c>; with <paramref name="typeArgument"/>, as <c>Kernels.{kernel}&lt;T&gt;</c> of its C# type.</summary>
-    public void Call(string kernel, string? typeArgument, params (string Name, string Value)[] args) =>
+    /// <summary>
+    /// Writes <c>Kernels.{kernel}(name: value, …);</c>; with <paramref name="typeArgument"/>, as <c>Kernels.{kernel}&lt;T&gt;</c> of
+    /// its C# type. The dims <see cref="Shape(IEnumerable{PlanDim})"/> stores one by one are declared on the lines before it.
+    /// </summary>
+    public void Call(string kernel, string? typeArgument, params (string Name, string Value)[] args)
+    {
+        foreach (string line in _dimLines)
+            Code.WriteLine(line);
+        _dimLines.Clear();
         Code.WriteLine($"{Kernels}.{kernel}{(typeArgument is null ? "" : "<" + Clr(typeArgument) + ">")}({string.Join(", ", args.Select(a => a.Name + ": " + a.Value))});");
+    }
 
     public void Call(string kernel, params (string Name, string Value)[] args) => Call(kernel, null, args);
 
-    /// <summary>Dims as a <c>ReadOnlySpan&lt;int&gt;</c>: a static array when all are fixed (a stackalloc of constants allocates per call in a Debug build), else a stackalloc.</summary>
+    /// <summary>
+    /// Dims as a <c>ReadOnlySpan&lt;int&gt;</c>: a static array when all are fixed, else a stackalloc; one with three or more
+    /// fixed dims is a local whose dims are stored one by one, declared before the call (<see cref="Call(string, string?, (string Name, string Value)[])"/>).
+    /// </summary>
+    /// <remarks>
+    /// The C# compiler fills a stackalloc that lists at least three constants (and a third of its elements) from a data
+    /// blob through <c>RuntimeHelpers.CreateSpan</c>, which the JIT expands in place when it optimises but a Debug build
+    /// calls, allocating 72 bytes each time: a rank-4 shape of a symbolic batch, <c>{ (int)__s0, 8, 16, 16 }</c>, would
+    /// allocate on every call of a Debug build (as a stackalloc of constants alone would, hence the static arrays).
+    /// Stores of each dim never allocate.
+    /// </remarks>
     public string Shape(IEnumerable<PlanDim> dims)
     {
         var list = dims.ToList();
@@ -91,7 +111,13 @@ internal sealed class StepWriter(ClientSpec client, ComputePlan plan)
             }
             return $"__Dims{at}";
         }
-        return $"stackalloc int[] {{ {string.Join(", ", list.Select(d => d.IsFixed ? Number(d.Value) : $"(int)__s{d.Symbol}"))} }}";
+        var items = list.Select(d => d.IsFixed ? Number(d.Value) : $"(int)__s{d.Symbol}").ToList();
+        if (list.Count(d => d.IsFixed) < 3)
+            return $"stackalloc int[] {{ {string.Join(", ", items)} }}";
+        string name = $"__dims{_dimLocals++}";
+        _dimLines.Add($"global::System.Span<int> {name} = stackalloc int[{items.Count}];");
+        _dimLines.Add(string.Join(" ", items.Select((item, i) => $"{name}[{i}] = {item};")));
+        return name;
     }
 
     public string Shape(IEnumerable<long> values) => Shape(values.Select(PlanDim.Fixed));
