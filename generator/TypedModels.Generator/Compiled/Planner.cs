@@ -240,9 +240,15 @@ internal sealed class Planner
     {
         if (value.Index >= 0)
             return value.Index;
+        if (value.Dims is { } dims)
+        {
+            // Written by a step where it is read, each time: a Value outlives the branch of an If that first reads it.
+            int written = Add(new PlanValue(name, Storage.Arena, 0, value.Shape.ToEquatableArray(), value.ElementType));
+            _steps.Add(new Ops.DimsStep(name, written, dims.ToEquatableArray(), value.ElementType));
+            return written;
+        }
         if (!value.IsKnown)
-            throw new Unsupported(value.Dims is not null ? $"'{name}' holds dims some of which are symbolic; the compiled backend reads such a shape only where it folds"
-                : $"'{name}' has no data the compiler can read");
+            throw new Unsupported($"'{name}' has no data the compiler can read");
         _constants.Add(new PlanConstant(name, value.ElementType, (int)value.Count, value.ToBase64()));
         value.Index = Add(new PlanValue(name, Storage.Constant, _constants.Count - 1, value.Shape.ToEquatableArray(), value.ElementType));
         return value.Index;

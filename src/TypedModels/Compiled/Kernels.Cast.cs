@@ -20,6 +20,9 @@ public static partial class Kernels
             d[i] = Convert<TFrom, TTo>(x[i]);
     }
 
+    /// <summary>A shape's dims, computed from the call's symbols, as a tensor of an integer type (a <c>Shape</c> a kernel reads).</summary>
+    public static void Dims<T>(ReadOnlySpan<int> dims, Span<T> d) where T : unmanaged => Cast(dims, d);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TTo Convert<TFrom, TTo>(TFrom value) where TFrom : unmanaged where TTo : unmanaged
     {

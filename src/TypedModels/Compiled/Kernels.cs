@@ -45,6 +45,17 @@ public static partial class Kernels
         return values;
     }
 
+    /// <summary>
+    /// Checks a dim the plan needs within [<paramref name="least"/>, <paramref name="most"/>] (a squeezed symbol must be 1,
+    /// a reflected one longer than its pads); <paramref name="message"/> formats the dim it got.
+    /// </summary>
+    /// <exception cref="ArgumentException">The call's inputs make the dim another value.</exception>
+    public static void ExpectDim(int actual, int least, int most, string message)
+    {
+        if (actual < least || actual > most)
+            throw new ArgumentException(string.Format(System.Globalization.CultureInfo.InvariantCulture, message, actual));
+    }
+
     // Below this many elements a TensorPrimitives call costs more than a plain loop over them.
     private const int VectorMinimum = 16;
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using TypedModels.Generator.Models;
@@ -61,9 +62,18 @@ internal sealed class PadOp : Op
                     throw new Unsupported($"it crops the symbolic dim {node.Shapes.Name(dim)}");
                 long total = pads[k] + pads[rank + k];
                 shape[k] = node.Shapes.Derive($"({Shapes.Code(dim)} + {total}L)", $"{node.Shapes.Name(dim)} + {total}");
+                // ONNX Runtime reflects only pads shorter than the dim; the call checks that one is.
+                long most = Math.Max(pads[k], pads[rank + k]);
+                if (mode == "reflect")
+                {
+                    node.Step(new ExpectDimStep(node.Name, node.OpType, dim, most + 1, int.MaxValue,
+                        $"The compiled node '{node.Name}' (Pad) reflects dim {k} of {node.Text(x.Shape)}, {node.Shapes.Name(dim)}, by {most}, and this input makes it {{0}}; it must be longer than its pads."));
+                }
             }
             else if (modeIndex > 0 && dim.Value == 0)
                 throw new Unsupported($"it pads an empty dim in {mode} mode");
+            else if (mode == "reflect" && Math.Max(pads[k], pads[rank + k]) >= dim.Value)
+                throw new Unsupported($"it reflects dim {k} ({dim.Value}) by {Math.Max(pads[k], pads[rank + k])}, which ONNX Runtime refuses: a reflection is shorter than its dim");
             else
                 shape[k] = PlanDim.Fixed(dim.Value + pads[k] + pads[rank + k]);
             if (shape[k].IsFixed && shape[k].Value < 0)

@@ -72,8 +72,13 @@ internal sealed class ReshapeOps : Op
         var axes = Shapes.Axes(given, x.Shape.Length);
         foreach (int axis in axes)
         {
-            if (x.Shape[axis] != PlanDim.Fixed(1))
+            var dim = x.Shape[axis];
+            if (dim.IsFixed && dim.Value != 1)
                 throw new Unsupported($"it squeezes dim {axis} of {node.Text(x.Shape)}, which is not 1");
+            // A symbol squeezed must be 1 at run time, as ONNX requires (silero squeezes its frame count in the branch of
+            // an If that compares it with 1): the call checks it.
+            if (!dim.IsFixed)
+                node.Step(new ExpectDimStep(node.Name, node.OpType, dim, 1, 1, $"The compiled node '{node.Name}' ({node.OpType}) squeezes dim {axis} of {node.Text(x.Shape)}, {node.Shapes.Name(dim)}, which is {{0}} for this input; ONNX requires 1."));
         }
         return x.Shape.Where((_, i) => !axes.Contains(i)).ToArray();
     }
@@ -95,4 +100,14 @@ internal sealed class ReshapeOps : Op
             return attribute;
         return node.Has(input) ? node.Longs(input, "axes") : null;
     }
+}
+
+/// <summary>
+/// <c>Kernels.ExpectDim</c>: a symbolic dim the plan needs within [<see cref="Least"/>, <see cref="Most"/>], checked when the
+/// call knows it; <see cref="Message"/> formats the dim it got.
+/// </summary>
+internal sealed record ExpectDimStep(string Node, string OpType, PlanDim Dim, long Least, long Most, string Message) : PlanStep(Node, OpType)
+{
+    public override void Emit(StepWriter w) => w.Call("ExpectDim", ("actual", StepWriter.Count(Dim)), ("least", StepWriter.Number(Least)),
+        ("most", Most >= int.MaxValue ? "int.MaxValue" : StepWriter.Number(Most)), ("message", Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(Message, quote: true)));
 }

@@ -7,7 +7,8 @@ namespace TypedModels.Generator.Compiled.Ops;
 
 /// <summary>
 /// <c>Shape</c> (with opset 15's start and end) and <c>Size</c>: known at build time, since every shape is, up to the
-/// client's symbols. A shape with symbols becomes a vector of dims that Gather, Concat, Slice and Reshape fold on.
+/// client's symbols. A shape with symbols becomes a vector of dims that Gather, Concat, Slice and Reshape fold on; a
+/// kernel that reads one (a comparison of a dim, deciding an If) reads it as a <see cref="DimsStep"/> writes it.
 /// </summary>
 internal sealed class ShapeOps : Op
 {
@@ -31,4 +32,14 @@ internal sealed class ShapeOps : Op
         PlanDim[] shape = [PlanDim.Fixed(dims.Length)];
         node.Known(dims.All(d => d.IsFixed) ? Value.Known("int64", shape, dims.Select(d => d.Value).ToArray()) : new Value("int64", shape) { Dims = dims });
     }
+}
+
+/// <summary>
+/// <c>Kernels.Dims</c>: a vector of dims, some of them the client's symbols or formulas of them, written into a tensor of
+/// its integer type when a kernel reads it; each reading has its own (a few integers), so a use inside an If's branch
+/// never stands for one outside it.
+/// </summary>
+internal sealed record DimsStep(string Node, int D, EquatableArray<PlanDim> Dims, string ElementType) : PlanStep(Node, "Shape")
+{
+    public override void Emit(StepWriter w) => w.Call("Dims", ElementType, ("dims", w.Shape(Dims)), ("d", w.Tensor(D)));
 }
