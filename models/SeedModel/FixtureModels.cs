@@ -42,6 +42,12 @@ public static class FixtureModels
         ["recurrent.onnx"] = Recurrent(),
         ["branch.onnx"] = Branch(),
         ["resize.onnx"] = Resize(),
+        ["kws_small.onnx"] = KeywordHead("kws_small", 16, 96, 16, 1),
+        ["kws.onnx"] = KeywordHead("kws", 16, 96, 128, 1),
+        ["kws7.onnx"] = KeywordHead("kws7", 34, 96, 128, 7),
+        ["frontend.onnx"] = FrontEnd(),
+        ["mobile.onnx"] = Mobile(),
+        ["lstm64.onnx"] = Lstm64(),
     };
 
     /// <summary>One Identity per element type: <c>x_T</c> [n] → <c>y_T</c> [n].</summary>
@@ -657,6 +663,158 @@ public static class FixtureModels
             Value("aligned", 1, Sym("batch"), Fixed(2), Fixed(6), Fixed(4)), Value("bicubic", 1, Sym("batch"), Fixed(2), Fixed(8), Fixed(10)),
         },
     });
+
+    /// <summary>
+    /// A keyword-spotting head as openWakeWord's are exported from PyTorch, for the benchmarks of issue 19: <c>x</c>
+    /// [batch, frames, features] of embeddings → Flatten → Gemm (→ hidden, transB as nn.Linear) → Relu → Gemm (→ hidden)
+    /// → Relu → Gemm (→ outputs) → Sigmoid for one output, Softmax for several; <c>y</c> [batch, outputs]. kws_small:
+    /// 16 × 96 → 16 → 16 → 1 (24,881 weights); kws: 16 × 96 → 128 → 128 → 1 (213,377); kws7: 34 × 96 → 128 → 128 → 7 (435,335).
+    /// </summary>
+    private static ModelProto KeywordHead(string name, int frames, int features, int hidden, int outputs)
+    {
+        var random = new Random(frames * features + hidden + outputs);
+        int inputs = frames * features;
+        return Model(new GraphProto
+        {
+            Name = name,
+            DocString = $"Flatten → Gemm {inputs} → {hidden} → Relu → Gemm {hidden} → {hidden} → Relu → Gemm {hidden} → {outputs} → {(outputs == 1 ? "Sigmoid" : "Softmax")}.",
+            Node =
+            {
+                Node("Flatten", ["x"], ["flat"], Int("axis", 1)),
+                Node("Gemm", ["flat", "fc1.weight", "fc1.bias"], ["fc1"], Float("alpha", 1f), Float("beta", 1f), Int("transB", 1)),
+                Node("Relu", ["fc1"], ["relu1"]),
+                Node("Gemm", ["relu1", "fc2.weight", "fc2.bias"], ["fc2"], Float("alpha", 1f), Float("beta", 1f), Int("transB", 1)),
+                Node("Relu", ["fc2"], ["relu2"]),
+                Node("Gemm", ["relu2", "fc3.weight", "fc3.bias"], ["logits"], Float("alpha", 1f), Float("beta", 1f), Int("transB", 1)),
+                outputs == 1 ? Node("Sigmoid", ["logits"], ["y"]) : Node("Softmax", ["logits"], ["y"], Int("axis", 1)),
+            },
+            Initializer =
+            {
+                Uniform(random, "fc1.weight", 1 / Math.Sqrt(inputs), hidden, inputs), Uniform(random, "fc1.bias", 1 / Math.Sqrt(inputs), hidden),
+                Uniform(random, "fc2.weight", 1 / Math.Sqrt(hidden), hidden, hidden), Uniform(random, "fc2.bias", 1 / Math.Sqrt(hidden), hidden),
+                Uniform(random, "fc3.weight", 1 / Math.Sqrt(hidden), outputs, hidden), Uniform(random, "fc3.bias", 1 / Math.Sqrt(hidden), outputs),
+            },
+            Input = { Value("x", 1, Sym("batch"), Fixed(frames), Fixed(features)) },
+            Output = { Value("y", 1, Sym("batch"), Fixed(outputs)) },
+        });
+    }
+
+    /// <summary>
+    /// An audio front-end over 80 ms of 16 kHz samples, <c>x</c> [batch, 1, 1280], for the benchmarks of issue 19: Conv1D
+    /// (1 → 16 filters of 64 taps, stride 16; 77 frames) → Relu → Conv1D (16 → 32, 3 taps; 75 frames) → Relu →
+    /// GlobalAveragePool → Flatten; <c>features</c> [batch, 32]. 2,608 weights, 194,048 multiply-adds per row.
+    /// </summary>
+    private static ModelProto FrontEnd()
+    {
+        var random = new Random(19);
+        return Model(new GraphProto
+        {
+            Name = "frontend",
+            DocString = "Conv1D 1 → 16 (k 64, stride 16) → Relu → Conv1D 16 → 32 (k 3) → Relu → GlobalAveragePool → Flatten.",
+            Node =
+            {
+                Node("Conv", ["x", "conv1.weight", "conv1.bias"], ["conv1"], Ints("dilations", 1), Int("group", 1), Ints("kernel_shape", 64), Ints("pads", 0, 0), Ints("strides", 16)),
+                Node("Relu", ["conv1"], ["relu1"]),
+                Node("Conv", ["relu1", "conv2.weight", "conv2.bias"], ["conv2"], Ints("dilations", 1), Int("group", 1), Ints("kernel_shape", 3), Ints("pads", 0, 0), Ints("strides", 1)),
+                Node("Relu", ["conv2"], ["relu2"]),
+                Node("GlobalAveragePool", ["relu2"], ["pooled"]),
+                Node("Flatten", ["pooled"], ["features"], Int("axis", 1)),
+            },
+            Initializer =
+            {
+                Uniform(random, "conv1.weight", 1 / 8.0, 16, 1, 64), Uniform(random, "conv1.bias", 1 / 8.0, 16),
+                Uniform(random, "conv2.weight", 1 / Math.Sqrt(48), 32, 16, 3), Uniform(random, "conv2.bias", 1 / Math.Sqrt(48), 32),
+            },
+            Input = { Value("x", 1, Sym("batch"), Fixed(1), Fixed(1280)) },
+            Output = { Value("features", 1, Sym("batch"), Fixed(32)) },
+        });
+    }
+
+    /// <summary>
+    /// A small MobileNet-style classifier over <c>x</c> [batch, 3, 48, 192], for the benchmarks of issue 19: Conv 3 → 8
+    /// (3×3, stride 2, pads 1) → BatchNormalization → HardSwish; three depthwise-separable blocks, each a depthwise 3×3
+    /// Conv (pads 1; strides 1, 2, 2) → HardSwish → pointwise 1×1 Conv (8 → 16, 16 → 32, 32 → 64) → Relu; then
+    /// GlobalAveragePool → Flatten → Gemm (64 → 10, transB) → Softmax; <c>probs</c> [batch, 10]. 4,266 weights, about
+    /// 1.67 million multiply-adds per image.
+    /// </summary>
+    private static ModelProto Mobile()
+    {
+        var random = new Random(20);
+        var nodes = new List<NodeProto>
+        {
+            Node("Conv", ["x", "stem.weight", "stem.bias"], ["stem"], Ints("dilations", 1, 1), Int("group", 1), Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), Ints("strides", 2, 2)),
+            Node("BatchNormalization", ["stem", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"], ["bn"], Float("epsilon", 1e-5f), Float("momentum", 0.9f)),
+            Node("HardSwish", ["bn"], ["act0"]),
+        };
+        var initializers = new List<TensorProto>
+        {
+            Uniform(random, "stem.weight", 1 / Math.Sqrt(27), 8, 3, 3, 3), Uniform(random, "stem.bias", 0.1, 8),
+            UniformIn(random, "bn.weight", 0.5, 1.5, 8), Uniform(random, "bn.bias", 0.2, 8), Uniform(random, "bn.running_mean", 0.3, 8),
+            UniformIn(random, "bn.running_var", 0.5, 1.5, 8),
+        };
+        (int In, int Out, int Stride)[] blocks = [(8, 16, 1), (16, 32, 2), (32, 64, 2)];
+        string input = "act0";
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            var (cin, cout, stride) = blocks[b];
+            string dw = $"block{b + 1}.dw", pw = $"block{b + 1}.pw";
+            nodes.Add(Node("Conv", [input, dw + ".weight", dw + ".bias"], [dw], Ints("dilations", 1, 1), Int("group", cin), Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), Ints("strides", stride, stride)));
+            nodes.Add(Node("HardSwish", [dw], [dw + ".act"]));
+            nodes.Add(Node("Conv", [dw + ".act", pw + ".weight", pw + ".bias"], [pw], Ints("dilations", 1, 1), Int("group", 1), Ints("kernel_shape", 1, 1), Ints("pads", 0, 0, 0, 0), Ints("strides", 1, 1)));
+            nodes.Add(Node("Relu", [pw], [pw + ".act"]));
+            initializers.Add(Uniform(random, dw + ".weight", 1 / 3.0, cin, 1, 3, 3));
+            initializers.Add(Uniform(random, dw + ".bias", 0.1, cin));
+            initializers.Add(Uniform(random, pw + ".weight", 1 / Math.Sqrt(cin), cout, cin, 1, 1));
+            initializers.Add(Uniform(random, pw + ".bias", 0.1, cout));
+            input = pw + ".act";
+        }
+        nodes.Add(Node("GlobalAveragePool", [input], ["pooled"]));
+        nodes.Add(Node("Flatten", ["pooled"], ["flat"], Int("axis", 1)));
+        nodes.Add(Node("Gemm", ["flat", "fc.weight", "fc.bias"], ["logits"], Float("alpha", 1f), Float("beta", 1f), Int("transB", 1)));
+        nodes.Add(Node("Softmax", ["logits"], ["probs"], Int("axis", 1)));
+        initializers.Add(Uniform(random, "fc.weight", 1 / 8.0, 10, 64));
+        initializers.Add(Uniform(random, "fc.bias", 0.1, 10));
+        return Model(new GraphProto
+        {
+            Name = "mobile",
+            DocString = "Conv + BatchNormalization + HardSwish, three depthwise-separable blocks, GlobalAveragePool, Gemm, Softmax.",
+            Node = { nodes },
+            Initializer = { initializers },
+            Input = { Value("x", 1, Sym("batch"), Fixed(3), Fixed(48), Fixed(192)) },
+            Output = { Value("probs", 1, Sym("batch"), Fixed(10)) },
+        });
+    }
+
+    /// <summary>
+    /// A recurrent classifier as torch.onnx writes one, over <c>x</c> [64, batch, 40] (64 steps of 40 features), for the
+    /// benchmarks of issue 19: LSTM (hidden 64) → Squeeze the direction axis → Gather the last step → Gemm (64 → 10,
+    /// transB) → Softmax; <c>probs</c> [batch, 10]. 27,786 weights, 1,703,936 multiply-adds per sequence in the LSTM.
+    /// </summary>
+    private static ModelProto Lstm64()
+    {
+        var random = new Random(21);
+        return Model(new GraphProto
+        {
+            Name = "lstm64",
+            DocString = "LSTM over 64 steps (40 → 64), last step, Gemm, Softmax.",
+            Node =
+            {
+                Node("LSTM", ["x", "lstm.W", "lstm.R", "lstm.B"], ["sequence", "last_h", "last_c"], Int("hidden_size", 64)),
+                Node("Squeeze", ["sequence", "axes1"], ["steps"]),
+                Node("Gather", ["steps", "last"], ["final"], Int("axis", 0)),
+                Node("Gemm", ["final", "fc.weight", "fc.bias"], ["logits"], Float("alpha", 1f), Float("beta", 1f), Int("transB", 1)),
+                Node("Softmax", ["logits"], ["probs"], Int("axis", 1)),
+            },
+            Initializer =
+            {
+                Uniform(random, "lstm.W", 1 / 8.0, 1, 256, 40), Uniform(random, "lstm.R", 1 / 8.0, 1, 256, 64), Uniform(random, "lstm.B", 1 / 8.0, 1, 512),
+                Int64s("axes1", 1), LongScalar("last", -1),
+                Uniform(random, "fc.weight", 1 / 8.0, 10, 64), Uniform(random, "fc.bias", 1 / 8.0, 10),
+            },
+            Input = { Value("x", 1, Fixed(64), Sym("batch"), Fixed(40)) },
+            Output = { Value("probs", 1, Sym("batch"), Fixed(10)) },
+        });
+    }
 
     /// <summary>Pseudo-random floats in [−<paramref name="scale"/>, <paramref name="scale"/>].</summary>
     private static TensorProto Uniform(Random random, string name, double scale, params long[] dims) => UniformIn(random, name, -scale, scale, dims);
