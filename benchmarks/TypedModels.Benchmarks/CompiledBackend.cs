@@ -95,7 +95,7 @@ internal static class CompiledBackend
     }
 
     /// <summary>Nanoseconds for <paramref name="calls"/> calls of <paramref name="path"/>.</summary>
-    private static double Time(Func<float> path, int calls)
+    internal static double Time(Func<float> path, int calls)
     {
         float sink = 0;
         long start = Stopwatch.GetTimestamp();

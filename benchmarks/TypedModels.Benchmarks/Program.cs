@@ -5,7 +5,15 @@ using TypedModels.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/TypedModels.Benchmarks            full run: writes benchmarks/RESULTS.md
 // dotnet run -c Release --project benchmarks/TypedModels.Benchmarks -- --smoke every benchmark a few times, no file
+// dotnet run -c Release --project benchmarks/TypedModels.Benchmarks -- --fixtures issue 19's fixture table alone (a few minutes), printed
 bool smoke = args.Contains("--smoke");
+if (args.Contains("--fixtures"))
+{
+    var table = new System.Text.StringBuilder();
+    Fixtures.Write(table, Fixtures.Measure([1, 16, 256], TimeSpan.FromSeconds(3), Console.Error));
+    Console.WriteLine(table);
+    return;
+}
 if (args.Contains("--compiled"))
 {
     // The compiled backend's comparison alone (a minute), printed: for iterating on its kernels.

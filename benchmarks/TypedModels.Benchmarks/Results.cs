@@ -38,6 +38,8 @@ internal static class Results
         log.WriteLine("compiled backend …");
         var compiled = CompiledBackend.Measure([1, 64, 1024], TimeSpan.FromSeconds(8));
         var crossover = CompiledBackend.Sweep([1, 16, 64, 256, 1024, 4096, 16384], TimeSpan.FromSeconds(2));
+        log.WriteLine("fixtures …");
+        var fixtures = Fixtures.Measure([1, 16, 256], TimeSpan.FromSeconds(5), log);
         log.WriteLine("build cost …");
         var cost = BuildCost.Measure(sizes: [0, 100L << 20, 1L << 30], repeats: 21, manyModels: 100);
         var rebuild = BuildCost.MeasureRebuild(repeats: 5);
@@ -45,7 +47,7 @@ internal static class Results
         var md = new StringBuilder();
         md.AppendLine("# Benchmarks");
         md.AppendLine();
-        md.AppendLine($"Regenerate with `{Command}` (about ten minutes); CI runs every benchmark briefly with `-- --smoke`.");
+        md.AppendLine($"Regenerate with `{Command}` (about fifteen minutes); CI runs every benchmark briefly with `-- --smoke`; `-- --fixtures` prints the fixture table alone.");
         md.AppendLine();
         md.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         md.AppendLine($"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}");
@@ -92,6 +94,7 @@ internal static class Results
         md.AppendLine();
 
         WriteCompiled(md, compiled, crossover);
+        Fixtures.Write(md, fixtures);
 
         md.AppendLine("## A real model: silero VAD v5, one 512-sample chunk");
         md.AppendLine();

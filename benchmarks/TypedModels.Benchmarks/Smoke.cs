@@ -40,6 +40,11 @@ internal static class Smoke
         foreach (var row in CompiledBackend.Measure([1, 64], TimeSpan.FromMilliseconds(200)))
             output.WriteLine($"ok compiled backend (batch {row.Batch}): {row.CompiledNs:F1} ns, hand-written {row.HandWrittenNs:F1} ns");
         output.WriteLine($"ok crossover: {CompiledBackend.Sweep([1, 64], TimeSpan.FromMilliseconds(100)).Count} cells");
+        var fixtures = Fixtures.Measure([1, 2], TimeSpan.FromMilliseconds(5), quick: true);
+        Fixtures.Write(new System.Text.StringBuilder(), fixtures);
+        foreach (var f in fixtures.Fixtures.Where(f => !(f.MaxDifference < 1e-4)))
+            throw new InvalidOperationException($"fixture {f.Spec.Name}: compiled and ONNX Runtime differ by {f.MaxDifference}");
+        output.WriteLine($"ok fixtures: {fixtures.Fixtures.Count} fixtures at batch 1 and 2, FMA peak {fixtures.PeakGflops:F1} GFLOP/s ({fixtures.VectorWidth}), {fixtures.Chip}");
         var latency = Latency.Measure(calls: 20_000, block: 1_000);
         output.WriteLine($"ok latency: typed p50 {latency.Typed.P50:F2} µs, raw p50 {latency.Raw.P50:F2} µs");
         var cost = BuildCost.Measure(sizes: [0, 10L << 20], repeats: 3, manyModels: 10);

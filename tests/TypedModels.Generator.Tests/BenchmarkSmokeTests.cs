@@ -16,6 +16,7 @@ public class BenchmarkSmokeTests
         Assert.Contains("ok SeedProtocols.Typed (Batch=1024)", output);
         Assert.Contains("ok SeedProtocols.MlNetPredictionEngine (Batch=1)", output);
         Assert.Contains("ok SileroProtocols.Typed", output);
+        Assert.Contains("ok fixtures: 6 fixtures", output);
         Assert.Contains("smoke: all benchmarks ran", output);
     }
 }
