@@ -1,0 +1,337 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace TypedModels.Compiled;
+
+// A dense layer whose weights the generator laid out at build time (Kernels.PackDense's layout): d[M,N] = x[M,K]·W + bias,
+// then an activation, in one pass. W is stored as column panels of DensePanel floats, [⌈N/P⌉][K][P], the last panel
+// zero-padded, so the kernel streams each panel from start to end (a row of the panel is two 512-bit vectors, one
+// cache line pair) while the product's sums stay in registers: P/width accumulators per row, for up to four rows that
+// share each load of the panel. Each sum runs over k in order as a fused multiply-add, then the bias is added and the
+// activation applied before the store; Sigmoid and Tanh run over each finished block of rows with the kernels the
+// unfused steps call, so they round as those do.
+public static partial class Kernels
+{
+    /// <summary>The panel width of <see cref="Dense"/>'s packed weights, in floats: two 512-bit or four 256-bit vectors.</summary>
+    public const int DensePanel = 32;
+
+    /// <summary>The activation <see cref="Dense"/> applies before it stores.</summary>
+    public enum DenseActivation
+    {
+        /// <summary>The product plus the bias, as it is.</summary>
+        None,
+
+        /// <summary>max(x, 0).</summary>
+        Relu,
+
+        /// <summary>x, or alpha·x where x is negative.</summary>
+        LeakyRelu,
+
+        /// <summary>1 / (1 + e^−x), as <see cref="Sigmoid"/> computes it.</summary>
+        Sigmoid,
+
+        /// <summary>tanh x, as <see cref="Tanh"/> computes it.</summary>
+        Tanh,
+    }
+
+    /// <summary>The length of <paramref name="n"/> × <paramref name="k"/> weights packed for <see cref="Dense"/>: whole panels of <see cref="DensePanel"/> columns.</summary>
+    public static int DensePackedLength(int n, int k) => checked((n + DensePanel - 1) / DensePanel * k * DensePanel);
+
+    /// <summary>
+    /// Packs B [K,N] (or, with <paramref name="transposed"/>, Bᵀ given as [N,K]) into <see cref="Dense"/>'s panels:
+    /// packed[(panel·K + p)·P + c] = B[p, panel·P + c], zero past column N. The generator does this at build time; it is
+    /// here for tests and for code that packs its own weights.
+    /// </summary>
+    public static void PackDense(ReadOnlySpan<float> b, Span<float> packed, int n, int k, bool transposed = false)
+    {
+        if (b.Length < (long)n * k)
+            throw new ArgumentException($"Dense weights: B holds {b.Length} floats; {k}×{n} are needed.", nameof(b));
+        int length = DensePackedLength(n, k);
+        if (packed.Length < length)
+            throw new ArgumentException($"Dense weights: the packed span holds {packed.Length} floats; {length} are needed.", nameof(packed));
+        packed.Slice(0, length).Clear();
+        for (int j = 0; j < n; j++)
+        {
+            int panel = j / DensePanel, c = j % DensePanel;
+            for (int p = 0; p < k; p++)
+                packed[(panel * k + p) * DensePanel + c] = transposed ? b[j * k + p] : b[p * n + j];
+        }
+    }
+
+    /// <summary>
+    /// A dense layer: d[M,N] = activation(x[M,K]·W + bias), W packed by <see cref="PackDense"/> (the generator packs a
+    /// constant Gemm's or MatMul's weights so), <paramref name="bias"/> a row of N or empty, <paramref name="alpha"/>
+    /// LeakyRelu's slope. Sums run over k in order as fused multiply-adds; nothing is allocated.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is shorter than its dims ask, or a dim is negative.</exception>
+    public static void Dense(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> d, int m, int n, int k,
+        DenseActivation activation = DenseActivation.None, float alpha = 0.01f)
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"Dense: the dims m={m}, n={n}, k={k} must not be negative.");
+        if (x.Length < (long)m * k)
+            throw new ArgumentException($"Dense: x holds {x.Length} floats; {m}×{k} are needed.", nameof(x));
+        if (w.Length < (long)(n + DensePanel - 1) / DensePanel * k * DensePanel)
+            throw new ArgumentException($"Dense: the packed weights hold {w.Length} floats; {DensePackedLength(n, k)} are needed for {k}×{n}.", nameof(w));
+        if (!bias.IsEmpty && bias.Length < n)
+            throw new ArgumentException($"Dense: the bias holds {bias.Length} floats; {n} are needed.", nameof(bias));
+        if (d.Length < (long)m * n)
+            throw new ArgumentException($"Dense: d holds {d.Length} floats; {m}×{n} are needed.", nameof(d));
+        if (m == 0 || n == 0)
+            return;
+        var args = new DenseArgs(k, n, !bias.IsEmpty, activation, alpha);
+        ref float X = ref MemoryMarshal.GetReference(x);
+        ref float W = ref MemoryMarshal.GetReference(w);
+        ref float B = ref MemoryMarshal.GetReference(bias);
+        ref float D = ref MemoryMarshal.GetReference(d);
+        Span<float> tail = stackalloc float[4 * DensePanel];
+        ref float T = ref MemoryMarshal.GetReference(tail);
+        int i = 0;
+        while (i < m)
+        {
+            int rows;
+            // The widths are constants to the JIT: one path is compiled in, the others drop out.
+            if (Vector512.IsHardwareAccelerated)
+            {
+                rows = m - i >= 4 ? 4 : 1;
+                for (int j = 0; j < n; j += DensePanel)
+                {
+                    if (rows == 4)
+                        Dense512x4(ref X, ref W, ref B, ref D, ref T, i, j, args);
+                    else
+                        Dense512x1(ref X, ref W, ref B, ref D, ref T, i, j, args);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                rows = m - i >= 2 ? 2 : 1;
+                for (int j = 0; j < n; j += DensePanel)
+                    Dense256(ref X, ref W, ref B, ref D, ref T, i, j, rows, args);
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                rows = 1;
+                for (int j = 0; j < n; j += DensePanel)
+                    Dense128(ref X, ref W, ref B, ref D, ref T, i, j, args);
+            }
+            else
+            {
+                rows = 1;
+                DenseScalar(ref X, ref W, ref B, ref D, i, args);
+            }
+            if (activation == DenseActivation.Sigmoid)
+                Sigmoid(d.Slice(i * n, rows * n), d.Slice(i * n, rows * n));
+            else if (activation == DenseActivation.Tanh)
+                Tanh(d.Slice(i * n, rows * n), d.Slice(i * n, rows * n));
+            i += rows;
+        }
+    }
+
+    private readonly record struct DenseArgs(int K, int N, bool HasBias, DenseActivation Activation, float Alpha);
+
+    // Four rows against the panel at column j: eight 512-bit sums.
+    private static void Dense512x4(ref float x, ref float w, ref float bias, ref float d, ref float tail, int i, int j, DenseArgs a)
+    {
+        int k = a.K;
+        ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
+        ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
+        ref float x1 = ref Unsafe.Add(ref x0, k);
+        ref float x2 = ref Unsafe.Add(ref x1, k);
+        ref float x3 = ref Unsafe.Add(ref x2, k);
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int p = 0; p < k; p++)
+        {
+            var w0 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel);
+            var w1 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16);
+            var v = Vector512.Create(Unsafe.Add(ref x0, p));
+            c00 = Vector512.FusedMultiplyAdd(v, w0, c00);
+            c01 = Vector512.FusedMultiplyAdd(v, w1, c01);
+            v = Vector512.Create(Unsafe.Add(ref x1, p));
+            c10 = Vector512.FusedMultiplyAdd(v, w0, c10);
+            c11 = Vector512.FusedMultiplyAdd(v, w1, c11);
+            v = Vector512.Create(Unsafe.Add(ref x2, p));
+            c20 = Vector512.FusedMultiplyAdd(v, w0, c20);
+            c21 = Vector512.FusedMultiplyAdd(v, w1, c21);
+            v = Vector512.Create(Unsafe.Add(ref x3, p));
+            c30 = Vector512.FusedMultiplyAdd(v, w0, c30);
+            c31 = Vector512.FusedMultiplyAdd(v, w1, c31);
+        }
+        Store512(c00, c01, ref bias, ref d, ref tail, i, j, a);
+        Store512(c10, c11, ref bias, ref d, ref tail, i + 1, j, a);
+        Store512(c20, c21, ref bias, ref d, ref tail, i + 2, j, a);
+        Store512(c30, c31, ref bias, ref d, ref tail, i + 3, j, a);
+    }
+
+    // One row against the panel at column j: two 512-bit sums.
+    private static void Dense512x1(ref float x, ref float w, ref float bias, ref float d, ref float tail, int i, int j, DenseArgs a)
+    {
+        int k = a.K;
+        ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
+        ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
+        Vector512<float> c0 = default, c1 = default;
+        for (int p = 0; p < k; p++)
+        {
+            var v = Vector512.Create(Unsafe.Add(ref x0, p));
+            c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel), c0);
+            c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16), c1);
+        }
+        Store512(c0, c1, ref bias, ref d, ref tail, i, j, a);
+    }
+
+    private static void Store512(Vector512<float> c0, Vector512<float> c1, ref float bias, ref float d, ref float tail, int i, int j, DenseArgs a)
+    {
+        if (j + DensePanel <= a.N)
+        {
+            if (a.HasBias)
+            {
+                c0 += Vector512.LoadUnsafe(ref bias, (nuint)j);
+                c1 += Vector512.LoadUnsafe(ref bias, (nuint)j + 16);
+            }
+            ref float row = ref Unsafe.Add(ref d, (nint)i * a.N + j);
+            Activate512(c0, a).StoreUnsafe(ref row);
+            Activate512(c1, a).StoreUnsafe(ref row, 16);
+            return;
+        }
+        c0.StoreUnsafe(ref tail);
+        c1.StoreUnsafe(ref tail, 16);
+        StoreTail(ref tail, ref bias, ref d, i, j, a);
+    }
+
+    private static Vector512<float> Activate512(Vector512<float> v, DenseArgs a) => a.Activation switch
+    {
+        DenseActivation.Relu => Vector512.Max(v, Vector512<float>.Zero),
+        DenseActivation.LeakyRelu => Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v * a.Alpha, v),
+        _ => v,
+    };
+
+    // One or two rows against the panel at column j: four 256-bit sums a row.
+    private static void Dense256(ref float x, ref float w, ref float bias, ref float d, ref float tail, int i, int j, int rows, DenseArgs a)
+    {
+        int k = a.K;
+        ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
+        ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
+        ref float x1 = ref Unsafe.Add(ref x0, rows == 2 ? k : 0);
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int p = 0; p < k; p++)
+        {
+            var w0 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel);
+            var w1 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 8);
+            var w2 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16);
+            var w3 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 24);
+            var v = Vector256.Create(Unsafe.Add(ref x0, p));
+            c00 = Vector256.FusedMultiplyAdd(v, w0, c00);
+            c01 = Vector256.FusedMultiplyAdd(v, w1, c01);
+            c02 = Vector256.FusedMultiplyAdd(v, w2, c02);
+            c03 = Vector256.FusedMultiplyAdd(v, w3, c03);
+            v = Vector256.Create(Unsafe.Add(ref x1, p));
+            c10 = Vector256.FusedMultiplyAdd(v, w0, c10);
+            c11 = Vector256.FusedMultiplyAdd(v, w1, c11);
+            c12 = Vector256.FusedMultiplyAdd(v, w2, c12);
+            c13 = Vector256.FusedMultiplyAdd(v, w3, c13);
+        }
+        Store256(c00, c01, c02, c03, ref bias, ref d, ref tail, i, j, a);
+        if (rows == 2)
+            Store256(c10, c11, c12, c13, ref bias, ref d, ref tail, i + 1, j, a);
+    }
+
+    private static void Store256(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, ref float bias, ref float d, ref float tail,
+        int i, int j, DenseArgs a)
+    {
+        if (j + DensePanel <= a.N)
+        {
+            if (a.HasBias)
+            {
+                c0 += Vector256.LoadUnsafe(ref bias, (nuint)j);
+                c1 += Vector256.LoadUnsafe(ref bias, (nuint)j + 8);
+                c2 += Vector256.LoadUnsafe(ref bias, (nuint)j + 16);
+                c3 += Vector256.LoadUnsafe(ref bias, (nuint)j + 24);
+            }
+            ref float row = ref Unsafe.Add(ref d, (nint)i * a.N + j);
+            Activate256(c0, a).StoreUnsafe(ref row);
+            Activate256(c1, a).StoreUnsafe(ref row, 8);
+            Activate256(c2, a).StoreUnsafe(ref row, 16);
+            Activate256(c3, a).StoreUnsafe(ref row, 24);
+            return;
+        }
+        c0.StoreUnsafe(ref tail);
+        c1.StoreUnsafe(ref tail, 8);
+        c2.StoreUnsafe(ref tail, 16);
+        c3.StoreUnsafe(ref tail, 24);
+        StoreTail(ref tail, ref bias, ref d, i, j, a);
+    }
+
+    private static Vector256<float> Activate256(Vector256<float> v, DenseArgs a) => a.Activation switch
+    {
+        DenseActivation.Relu => Vector256.Max(v, Vector256<float>.Zero),
+        DenseActivation.LeakyRelu => Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), v * a.Alpha, v),
+        _ => v,
+    };
+
+    // One row against the panel at column j: eight 128-bit sums (ARM's NEON, or x86 without AVX).
+    private static void Dense128(ref float x, ref float w, ref float bias, ref float d, ref float tail, int i, int j, DenseArgs a)
+    {
+        int k = a.K;
+        ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
+        ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
+        Vector128<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < k; p++)
+        {
+            ref float row = ref Unsafe.Add(ref panel, (nint)p * DensePanel);
+            var v = Vector128.Create(Unsafe.Add(ref x0, p));
+            c0 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row), c0);
+            c1 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 4), c1);
+            c2 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 8), c2);
+            c3 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 12), c3);
+            c4 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 16), c4);
+            c5 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 20), c5);
+            c6 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 24), c6);
+            c7 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 28), c7);
+        }
+        c0.StoreUnsafe(ref tail);
+        c1.StoreUnsafe(ref tail, 4);
+        c2.StoreUnsafe(ref tail, 8);
+        c3.StoreUnsafe(ref tail, 12);
+        c4.StoreUnsafe(ref tail, 16);
+        c5.StoreUnsafe(ref tail, 20);
+        c6.StoreUnsafe(ref tail, 24);
+        c7.StoreUnsafe(ref tail, 28);
+        StoreTail(ref tail, ref bias, ref d, i, j, a);
+    }
+
+    // Without vectors: each sum in order as fused multiply-adds, like the vector paths.
+    private static void DenseScalar(ref float x, ref float w, ref float bias, ref float d, int i, DenseArgs a)
+    {
+        int k = a.K;
+        for (int j = 0; j < a.N; j++)
+        {
+            ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel + j % DensePanel);
+            float sum = 0;
+            for (int p = 0; p < k; p++)
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, (nint)i * k + p), Unsafe.Add(ref panel, (nint)p * DensePanel), sum);
+            Unsafe.Add(ref d, (nint)i * a.N + j) = Activate(a.HasBias ? sum + Unsafe.Add(ref bias, j) : sum, a);
+        }
+    }
+
+    // The epilogue of a panel's sums held in tail: the columns from j that the row has (the last panel's may be fewer).
+    private static void StoreTail(ref float tail, ref float bias, ref float d, int i, int j, DenseArgs a)
+    {
+        int columns = Math.Min(DensePanel, a.N - j);
+        ref float row = ref Unsafe.Add(ref d, (nint)i * a.N + j);
+        for (int c = 0; c < columns; c++)
+        {
+            float v = Unsafe.Add(ref tail, c);
+            if (a.HasBias)
+                v += Unsafe.Add(ref bias, j + c);
+            Unsafe.Add(ref row, c) = Activate(v, a);
+        }
+    }
+
+    private static float Activate(float v, DenseArgs a) => a.Activation switch
+    {
+        DenseActivation.Relu => MathF.Max(v, 0f),
+        DenseActivation.LeakyRelu => v < 0 ? a.Alpha * v : v,
+        _ => v,
+    };
+}
