@@ -9,13 +9,17 @@ namespace TypedModels.Compiled;
 // then an activation, in one pass. W is stored as column panels of DensePanel floats, [⌈N/P⌉][K][P], the last panel
 // zero-padded, so the kernel streams each panel from start to end (a row of the panel is two 512-bit vectors, one
 // cache line pair) while the product's sums stay in registers: P/width accumulators per row, for up to four rows that
-// share each load of the panel. Each sum runs over k in order as a fused multiply-add, then the bias is added and the
-// activation applied before the store; Sigmoid and Tanh run over each finished block of rows with the kernels the
-// unfused steps call, so they round as those do.
+// share each load of the panel. The sums round as ONNX Runtime's (MLAS's) prepacked SGEMM rounds them: each output
+// starts at its bias (or 0), and each slice of DenseSliceK = 256 products is summed from zero in k order as fused
+// multiply-adds and then added to it. The activation is applied before the store; Sigmoid and Tanh run over each
+// finished block of rows with the kernels the unfused steps call, so they round as those do.
 public static partial class Kernels
 {
     /// <summary>The panel width of <see cref="Dense"/>'s packed weights, in floats: two 512-bit or four 256-bit vectors.</summary>
     public const int DensePanel = 32;
+
+    // The products summed from zero before they are added to an output: MLAS's MLAS_SGEMM_PACKED_STRIDEK.
+    private const int DenseSliceK = 256;
 
     /// <summary>The activation <see cref="Dense"/> applies before it stores.</summary>
     public enum DenseActivation
@@ -63,7 +67,8 @@ public static partial class Kernels
     /// <summary>
     /// A dense layer: d[M,N] = activation(x[M,K]·W + bias), W packed by <see cref="PackDense"/> (the generator packs a
     /// constant Gemm's or MatMul's weights so), <paramref name="bias"/> a row of N or empty, <paramref name="alpha"/>
-    /// LeakyRelu's slope. Sums run over k in order as fused multiply-adds; nothing is allocated.
+    /// LeakyRelu's slope. Each output is its bias plus the sums of slices of 256 products, each in k order as fused
+    /// multiply-adds, as ONNX Runtime sums a prepacked product; nothing is allocated.
     /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than its dims ask, or a dim is negative.</exception>
     public static void Dense(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> d, int m, int n, int k,
@@ -140,28 +145,36 @@ public static partial class Kernels
         ref float x1 = ref Unsafe.Add(ref x0, k);
         ref float x2 = ref Unsafe.Add(ref x1, k);
         ref float x3 = ref Unsafe.Add(ref x2, k);
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int p = 0; p < k; p++)
+        var (b0, b1) = Bias512(ref bias, ref tail, j, a);
+        Vector512<float> t00 = b0, t01 = b1, t10 = b0, t11 = b1, t20 = b0, t21 = b1, t30 = b0, t31 = b1;
+        for (int start = 0; start < k; start += DenseSliceK)
         {
-            var w0 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel);
-            var w1 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16);
-            var v = Vector512.Create(Unsafe.Add(ref x0, p));
-            c00 = Vector512.FusedMultiplyAdd(v, w0, c00);
-            c01 = Vector512.FusedMultiplyAdd(v, w1, c01);
-            v = Vector512.Create(Unsafe.Add(ref x1, p));
-            c10 = Vector512.FusedMultiplyAdd(v, w0, c10);
-            c11 = Vector512.FusedMultiplyAdd(v, w1, c11);
-            v = Vector512.Create(Unsafe.Add(ref x2, p));
-            c20 = Vector512.FusedMultiplyAdd(v, w0, c20);
-            c21 = Vector512.FusedMultiplyAdd(v, w1, c21);
-            v = Vector512.Create(Unsafe.Add(ref x3, p));
-            c30 = Vector512.FusedMultiplyAdd(v, w0, c30);
-            c31 = Vector512.FusedMultiplyAdd(v, w1, c31);
+            int end = Math.Min(k, start + DenseSliceK);
+            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+            for (int p = start; p < end; p++)
+            {
+                var w0 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel);
+                var w1 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16);
+                var v = Vector512.Create(Unsafe.Add(ref x0, p));
+                c00 = Vector512.FusedMultiplyAdd(v, w0, c00);
+                c01 = Vector512.FusedMultiplyAdd(v, w1, c01);
+                v = Vector512.Create(Unsafe.Add(ref x1, p));
+                c10 = Vector512.FusedMultiplyAdd(v, w0, c10);
+                c11 = Vector512.FusedMultiplyAdd(v, w1, c11);
+                v = Vector512.Create(Unsafe.Add(ref x2, p));
+                c20 = Vector512.FusedMultiplyAdd(v, w0, c20);
+                c21 = Vector512.FusedMultiplyAdd(v, w1, c21);
+                v = Vector512.Create(Unsafe.Add(ref x3, p));
+                c30 = Vector512.FusedMultiplyAdd(v, w0, c30);
+                c31 = Vector512.FusedMultiplyAdd(v, w1, c31);
+            }
+            (t00, t01, t10, t11) = (t00 + c00, t01 + c01, t10 + c10, t11 + c11);
+            (t20, t21, t30, t31) = (t20 + c20, t21 + c21, t30 + c30, t31 + c31);
         }
-        Store512(c00, c01, ref bias, ref d, ref tail, i, j, a);
-        Store512(c10, c11, ref bias, ref d, ref tail, i + 1, j, a);
-        Store512(c20, c21, ref bias, ref d, ref tail, i + 2, j, a);
-        Store512(c30, c31, ref bias, ref d, ref tail, i + 3, j, a);
+        Store512(t00, t01, ref d, ref tail, i, j, a);
+        Store512(t10, t11, ref d, ref tail, i + 1, j, a);
+        Store512(t20, t21, ref d, ref tail, i + 2, j, a);
+        Store512(t30, t31, ref d, ref tail, i + 3, j, a);
     }
 
     // One row against the panel at column j: two 512-bit sums.
@@ -170,25 +183,47 @@ public static partial class Kernels
         int k = a.K;
         ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
         ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
-        Vector512<float> c0 = default, c1 = default;
-        for (int p = 0; p < k; p++)
+        var (t0, t1) = Bias512(ref bias, ref tail, j, a);
+        for (int start = 0; start < k; start += DenseSliceK)
         {
-            var v = Vector512.Create(Unsafe.Add(ref x0, p));
-            c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel), c0);
-            c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16), c1);
+            int end = Math.Min(k, start + DenseSliceK);
+            Vector512<float> c0 = default, c1 = default;
+            for (int p = start; p < end; p++)
+            {
+                var v = Vector512.Create(Unsafe.Add(ref x0, p));
+                c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel), c0);
+                c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16), c1);
+            }
+            (t0, t1) = (t0 + c0, t1 + c1);
         }
-        Store512(c0, c1, ref bias, ref d, ref tail, i, j, a);
+        Store512(t0, t1, ref d, ref tail, i, j, a);
     }
 
-    private static void Store512(Vector512<float> c0, Vector512<float> c1, ref float bias, ref float d, ref float tail, int i, int j, DenseArgs a)
+    // The panel's bias (zero without one, and past column N).
+    private static (Vector512<float>, Vector512<float>) Bias512(ref float bias, ref float tail, int j, DenseArgs a)
+    {
+        if (!a.HasBias)
+            return default;
+        ref float from = ref BiasPanel(ref bias, ref tail, j, a);
+        return (Vector512.LoadUnsafe(ref from), Vector512.LoadUnsafe(ref from, 16));
+    }
+
+    // Where the panel at column j finds its bias: the bias itself, or, for a last panel short of P columns, its columns
+    // copied to tail and zeros after them.
+    private static ref float BiasPanel(ref float bias, ref float tail, int j, DenseArgs a)
+    {
+        if (j + DensePanel <= a.N)
+            return ref Unsafe.Add(ref bias, j);
+        int columns = a.N - j;
+        for (int c = 0; c < DensePanel; c++)
+            Unsafe.Add(ref tail, c) = c < columns ? Unsafe.Add(ref bias, j + c) : 0f;
+        return ref tail;
+    }
+
+    private static void Store512(Vector512<float> c0, Vector512<float> c1, ref float d, ref float tail, int i, int j, DenseArgs a)
     {
         if (j + DensePanel <= a.N)
         {
-            if (a.HasBias)
-            {
-                c0 += Vector512.LoadUnsafe(ref bias, (nuint)j);
-                c1 += Vector512.LoadUnsafe(ref bias, (nuint)j + 16);
-            }
             ref float row = ref Unsafe.Add(ref d, (nint)i * a.N + j);
             Activate512(c0, a).StoreUnsafe(ref row);
             Activate512(c1, a).StoreUnsafe(ref row, 16);
@@ -196,7 +231,7 @@ public static partial class Kernels
         }
         c0.StoreUnsafe(ref tail);
         c1.StoreUnsafe(ref tail, 16);
-        StoreTail(ref tail, ref bias, ref d, i, j, a);
+        StoreTail(ref tail, ref d, i, j, a);
     }
 
     private static Vector512<float> Activate512(Vector512<float> v, DenseArgs a) => a.Activation switch
@@ -213,41 +248,50 @@ public static partial class Kernels
         ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
         ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
         ref float x1 = ref Unsafe.Add(ref x0, rows == 2 ? k : 0);
-        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
-        for (int p = 0; p < k; p++)
+        var (b0, b1, b2, b3) = Bias256(ref bias, ref tail, j, a);
+        Vector256<float> t00 = b0, t01 = b1, t02 = b2, t03 = b3, t10 = b0, t11 = b1, t12 = b2, t13 = b3;
+        for (int start = 0; start < k; start += DenseSliceK)
         {
-            var w0 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel);
-            var w1 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 8);
-            var w2 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16);
-            var w3 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 24);
-            var v = Vector256.Create(Unsafe.Add(ref x0, p));
-            c00 = Vector256.FusedMultiplyAdd(v, w0, c00);
-            c01 = Vector256.FusedMultiplyAdd(v, w1, c01);
-            c02 = Vector256.FusedMultiplyAdd(v, w2, c02);
-            c03 = Vector256.FusedMultiplyAdd(v, w3, c03);
-            v = Vector256.Create(Unsafe.Add(ref x1, p));
-            c10 = Vector256.FusedMultiplyAdd(v, w0, c10);
-            c11 = Vector256.FusedMultiplyAdd(v, w1, c11);
-            c12 = Vector256.FusedMultiplyAdd(v, w2, c12);
-            c13 = Vector256.FusedMultiplyAdd(v, w3, c13);
+            int end = Math.Min(k, start + DenseSliceK);
+            Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+            for (int p = start; p < end; p++)
+            {
+                var w0 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel);
+                var w1 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 8);
+                var w2 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16);
+                var w3 = Vector256.LoadUnsafe(ref panel, (nuint)p * DensePanel + 24);
+                var v = Vector256.Create(Unsafe.Add(ref x0, p));
+                c00 = Vector256.FusedMultiplyAdd(v, w0, c00);
+                c01 = Vector256.FusedMultiplyAdd(v, w1, c01);
+                c02 = Vector256.FusedMultiplyAdd(v, w2, c02);
+                c03 = Vector256.FusedMultiplyAdd(v, w3, c03);
+                v = Vector256.Create(Unsafe.Add(ref x1, p));
+                c10 = Vector256.FusedMultiplyAdd(v, w0, c10);
+                c11 = Vector256.FusedMultiplyAdd(v, w1, c11);
+                c12 = Vector256.FusedMultiplyAdd(v, w2, c12);
+                c13 = Vector256.FusedMultiplyAdd(v, w3, c13);
+            }
+            (t00, t01, t02, t03) = (t00 + c00, t01 + c01, t02 + c02, t03 + c03);
+            (t10, t11, t12, t13) = (t10 + c10, t11 + c11, t12 + c12, t13 + c13);
         }
-        Store256(c00, c01, c02, c03, ref bias, ref d, ref tail, i, j, a);
+        Store256(t00, t01, t02, t03, ref d, ref tail, i, j, a);
         if (rows == 2)
-            Store256(c10, c11, c12, c13, ref bias, ref d, ref tail, i + 1, j, a);
+            Store256(t10, t11, t12, t13, ref d, ref tail, i + 1, j, a);
     }
 
-    private static void Store256(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, ref float bias, ref float d, ref float tail,
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Bias256(ref float bias, ref float tail, int j, DenseArgs a)
+    {
+        if (!a.HasBias)
+            return default;
+        ref float from = ref BiasPanel(ref bias, ref tail, j, a);
+        return (Vector256.LoadUnsafe(ref from), Vector256.LoadUnsafe(ref from, 8), Vector256.LoadUnsafe(ref from, 16), Vector256.LoadUnsafe(ref from, 24));
+    }
+
+    private static void Store256(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, ref float d, ref float tail,
         int i, int j, DenseArgs a)
     {
         if (j + DensePanel <= a.N)
         {
-            if (a.HasBias)
-            {
-                c0 += Vector256.LoadUnsafe(ref bias, (nuint)j);
-                c1 += Vector256.LoadUnsafe(ref bias, (nuint)j + 8);
-                c2 += Vector256.LoadUnsafe(ref bias, (nuint)j + 16);
-                c3 += Vector256.LoadUnsafe(ref bias, (nuint)j + 24);
-            }
             ref float row = ref Unsafe.Add(ref d, (nint)i * a.N + j);
             Activate256(c0, a).StoreUnsafe(ref row);
             Activate256(c1, a).StoreUnsafe(ref row, 8);
@@ -259,7 +303,7 @@ public static partial class Kernels
         c1.StoreUnsafe(ref tail, 8);
         c2.StoreUnsafe(ref tail, 16);
         c3.StoreUnsafe(ref tail, 24);
-        StoreTail(ref tail, ref bias, ref d, i, j, a);
+        StoreTail(ref tail, ref d, i, j, a);
     }
 
     private static Vector256<float> Activate256(Vector256<float> v, DenseArgs a) => a.Activation switch
@@ -275,57 +319,65 @@ public static partial class Kernels
         int k = a.K;
         ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
         ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
-        Vector128<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int p = 0; p < k; p++)
+        // Sums of one slice in tail[0..P), the running totals (from the bias) in tail[P..2P).
+        ref float totals = ref Unsafe.Add(ref tail, DensePanel);
+        for (int c = 0; c < DensePanel; c++)
+            Unsafe.Add(ref totals, c) = a.HasBias && j + c < a.N ? Unsafe.Add(ref bias, j + c) : 0f;
+        for (int start = 0; start < k; start += DenseSliceK)
         {
-            ref float row = ref Unsafe.Add(ref panel, (nint)p * DensePanel);
-            var v = Vector128.Create(Unsafe.Add(ref x0, p));
-            c0 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row), c0);
-            c1 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 4), c1);
-            c2 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 8), c2);
-            c3 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 12), c3);
-            c4 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 16), c4);
-            c5 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 20), c5);
-            c6 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 24), c6);
-            c7 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 28), c7);
+            int end = Math.Min(k, start + DenseSliceK);
+            Vector128<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int p = start; p < end; p++)
+            {
+                ref float row = ref Unsafe.Add(ref panel, (nint)p * DensePanel);
+                var v = Vector128.Create(Unsafe.Add(ref x0, p));
+                c0 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row), c0);
+                c1 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 4), c1);
+                c2 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 8), c2);
+                c3 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 12), c3);
+                c4 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 16), c4);
+                c5 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 20), c5);
+                c6 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 24), c6);
+                c7 = Vector128.FusedMultiplyAdd(v, Vector128.LoadUnsafe(ref row, 28), c7);
+            }
+            (Vector128.LoadUnsafe(ref totals) + c0).StoreUnsafe(ref totals);
+            (Vector128.LoadUnsafe(ref totals, 4) + c1).StoreUnsafe(ref totals, 4);
+            (Vector128.LoadUnsafe(ref totals, 8) + c2).StoreUnsafe(ref totals, 8);
+            (Vector128.LoadUnsafe(ref totals, 12) + c3).StoreUnsafe(ref totals, 12);
+            (Vector128.LoadUnsafe(ref totals, 16) + c4).StoreUnsafe(ref totals, 16);
+            (Vector128.LoadUnsafe(ref totals, 20) + c5).StoreUnsafe(ref totals, 20);
+            (Vector128.LoadUnsafe(ref totals, 24) + c6).StoreUnsafe(ref totals, 24);
+            (Vector128.LoadUnsafe(ref totals, 28) + c7).StoreUnsafe(ref totals, 28);
         }
-        c0.StoreUnsafe(ref tail);
-        c1.StoreUnsafe(ref tail, 4);
-        c2.StoreUnsafe(ref tail, 8);
-        c3.StoreUnsafe(ref tail, 12);
-        c4.StoreUnsafe(ref tail, 16);
-        c5.StoreUnsafe(ref tail, 20);
-        c6.StoreUnsafe(ref tail, 24);
-        c7.StoreUnsafe(ref tail, 28);
-        StoreTail(ref tail, ref bias, ref d, i, j, a);
+        StoreTail(ref totals, ref d, i, j, a);
     }
 
-    // Without vectors: each sum in order as fused multiply-adds, like the vector paths.
+    // Without vectors: each sum in the same order as fused multiply-adds, like the vector paths.
     private static void DenseScalar(ref float x, ref float w, ref float bias, ref float d, int i, DenseArgs a)
     {
         int k = a.K;
         for (int j = 0; j < a.N; j++)
         {
             ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel + j % DensePanel);
-            float sum = 0;
-            for (int p = 0; p < k; p++)
-                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, (nint)i * k + p), Unsafe.Add(ref panel, (nint)p * DensePanel), sum);
-            Unsafe.Add(ref d, (nint)i * a.N + j) = Activate(a.HasBias ? sum + Unsafe.Add(ref bias, j) : sum, a);
+            float total = a.HasBias ? Unsafe.Add(ref bias, j) : 0f;
+            for (int start = 0; start < k; start += DenseSliceK)
+            {
+                float sum = 0;
+                for (int p = start, end = Math.Min(k, start + DenseSliceK); p < end; p++)
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, (nint)i * k + p), Unsafe.Add(ref panel, (nint)p * DensePanel), sum);
+                total += sum;
+            }
+            Unsafe.Add(ref d, (nint)i * a.N + j) = Activate(total, a);
         }
     }
 
     // The epilogue of a panel's sums held in tail: the columns from j that the row has (the last panel's may be fewer).
-    private static void StoreTail(ref float tail, ref float bias, ref float d, int i, int j, DenseArgs a)
+    private static void StoreTail(ref float tail, ref float d, int i, int j, DenseArgs a)
     {
         int columns = Math.Min(DensePanel, a.N - j);
         ref float row = ref Unsafe.Add(ref d, (nint)i * a.N + j);
         for (int c = 0; c < columns; c++)
-        {
-            float v = Unsafe.Add(ref tail, c);
-            if (a.HasBias)
-                v += Unsafe.Add(ref bias, j + c);
-            Unsafe.Add(ref row, c) = Activate(v, a);
-        }
+            Unsafe.Add(ref row, c) = Activate(Unsafe.Add(ref tail, c), a);
     }
 
     private static float Activate(float v, DenseArgs a) => a.Activation switch

@@ -32,6 +32,8 @@ internal sealed class BinaryOps : Op
             });
             return;
         }
+        if (DenseFusion.TryBias(node, shape))
+            return;
         int d = node.Output(shape, a.ElementType);
         node.Step(new BinaryStep(node.Name, node.OpType, node.Tensor(0), a.Shape.ToEquatableArray(), node.Tensor(1), b.Shape.ToEquatableArray(), d, shape.ToEquatableArray(), a.ElementType == "float" ? null : a.ElementType));
     }

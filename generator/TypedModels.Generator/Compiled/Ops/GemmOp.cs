@@ -34,8 +34,32 @@ internal sealed class GemmOp : Op
         }
         int d = node.Output([m, n]);
         node.CountWork([m, n], k);
+        if (TryDense(node, transA, transB, m, n, k, rows, columns, d))
+            return;
         node.Step(new GemmStep(node.Name, node.OpType, node.Tensor(0), node.Tensor(1), node.Tensor(2), rows, columns, d, m, n, k, transA, transB,
             node.Float("alpha", 1f), node.Float("beta", 1f)));
+    }
+
+    /// <summary>
+    /// Plans <c>Kernels.Dense</c> when B is known and past the inlined size, alpha is 1 and A is not transposed: B
+    /// (transposed or not) packed into the kernel's panels, C a known row (or one value) times beta as its bias.
+    /// </summary>
+    private static bool TryDense(NodeContext node, bool transA, bool transB, PlanDim m, PlanDim n, PlanDim k, PlanDim cRows, PlanDim cColumns, int d)
+    {
+        float alpha = node.Float("alpha", 1f), beta = node.Float("beta", 1f);
+        if (transA || alpha != 1f || !DenseFusion.Fits(k, n) || node.Input(1).Floats is not { } b)
+            return false;
+        int bias = -1;
+        if (node.Has(2) && beta != 0f)
+        {
+            if (node.Input(2).Floats is not { } c || cRows != PlanDim.Fixed(1))
+                return false;
+            bias = beta == 1f && cColumns == n ? node.Tensor(2)
+                : node.Constant(node.Name + " (bias row)", new Value("float", [n]) { Floats = Enumerable.Range(0, (int)n.Value).Select(j => beta * c[cColumns == n ? j : 0]).ToArray() });
+        }
+        int w = DenseFusion.Weights(node, b, (int)n.Value, (int)k.Value, transB);
+        node.Step(new DenseStep(node.Name, node.OpType, node.Tensor(0), w, bias, d, new[] { m }.ToEquatableArray(), (int)n.Value, (int)k.Value));
+        return true;
     }
 }
 

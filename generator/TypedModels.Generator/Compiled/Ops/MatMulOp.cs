@@ -34,6 +34,13 @@ internal sealed class MatMulOp : Op
             shape.Add(n);
         int d = node.Output([.. shape]);
         node.CountWork(shape, k);
+        if (aBatch.Length == 0 && bBatch.Length == 0 && DenseFusion.Fits(k, n) && b.Floats is { } weights)
+        {
+            // Known weights: the dense kernel, its panels packed here (an Add of a bias and an activation after it fold in).
+            int w = DenseFusion.Weights(node, weights, (int)n.Value, (int)k.Value, transposed: false);
+            node.Step(new DenseStep(node.Name, node.OpType, node.Tensor(0), w, -1, d, rows.ToEquatableArray(), (int)n.Value, (int)k.Value));
+            return;
+        }
         PlanDim[] outBatch = aBatch.Length == 0 && bBatch.Length == 0 ? [] : batch;
         node.Step(new MatMulStep(node.Name, node.OpType, node.Tensor(0), aBatch.ToEquatableArray(), node.Tensor(1), bBatch.ToEquatableArray(), d,
             outBatch.ToEquatableArray(), rows.ToEquatableArray(), k, n));

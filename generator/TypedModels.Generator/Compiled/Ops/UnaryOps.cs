@@ -70,6 +70,8 @@ internal sealed class UnaryOps : Op
             return;
         }
         node.Data(0, Float);
+        if (DenseFusion.TryActivation(node, x))
+            return;
         if (node.OpType == "Clip" && node.Opset >= 11 && new[] { 1, 2 }.Any(i => node.Has(i) && !node.Data(i, Float).IsKnown))
         {
             // A bound computed at run time (a dynamic range below a maximum, say): a one-element tensor read per call.
