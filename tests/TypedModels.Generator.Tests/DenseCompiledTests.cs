@@ -7,12 +7,12 @@ namespace TypedModels.Generator.Tests;
 
 /// <summary>
 /// Dense layers with known weights compile to one <c>Kernels.Dense</c> call each, their bias and activation folded in:
-/// Gemm (B transposed or not, C a row) + Relu, MatMul + Add of a bias + Relu (TensorFlow's and PyTorch's export), a
-/// MatMul + LeakyRelu with no bias; each agrees with ONNX Runtime within 4 ulps of its largest output.
+/// Gemm (B transposed or not, C a row) + Relu, Gemm + Sigmoid, MatMul + Add of a bias + Relu (TensorFlow's and PyTorch's
+/// export), MatMul + Add (bias first) as the client's output, MatMul + LeakyRelu with no bias; each agrees with ONNX Runtime within 4 ulps of its largest output.
 /// </summary>
 public sealed class DenseCompiledTests
 {
-    public static TheoryData<string> Forms => new() { "gemm", "gemmT", "matmulAdd", "matmulLeaky", "gemmSigmoid" };
+    public static TheoryData<string> Forms => new() { "gemm", "gemmT", "matmulAdd", "matmulAddOut", "matmulLeaky", "gemmSigmoid" };
 
     [Theory]
     [MemberData(nameof(Forms))]
@@ -60,6 +60,13 @@ public sealed class DenseCompiledTests
                 graph.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "h" }, Output = { "y" } });
                 graph.Initializer.Add(Floats("w", k, n));
                 graph.Initializer.Add(Floats("b", n));
+                break;
+            case "matmulAddOut":
+                // The Add's output is the client's: the bias still folds, the output is the kernel's.
+                graph.Node.Add(new NodeProto { Name = "matmul", OpType = "MatMul", Input = { "x", "w" }, Output = { "p" } });
+                graph.Node.Add(new NodeProto { Name = "add", OpType = "Add", Input = { "b", "p" }, Output = { "y" } });
+                graph.Initializer.Add(Floats("w", k, n));
+                graph.Initializer.Add(Floats("b", 1, n));
                 break;
             case "matmulLeaky":
                 graph.Node.Add(new NodeProto { Name = "matmul", OpType = "MatMul", Input = { "x", "w" }, Output = { "h" } });
