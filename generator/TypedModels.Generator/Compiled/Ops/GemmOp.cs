@@ -6,7 +6,10 @@ using TypedModels.Generator.Models;
 
 namespace TypedModels.Generator.Compiled.Ops;
 
-/// <summary><c>Gemm</c>: D = alpha·op(A)·op(B) + beta·C, C broadcast from a scalar, a row, a column or a matrix.</summary>
+/// <summary>
+/// <c>Gemm</c>: D = alpha·op(A)·op(B) + beta·C, C broadcast from a scalar, a row, a column or a matrix. Known weights
+/// (alpha 1, A not transposed, C absent or a known row) go to <c>Kernels.Dense</c> (<see cref="DenseStep"/>).
+/// </summary>
 internal sealed class GemmOp : Op
 {
     public override IReadOnlyList<string> OpTypes => ["Gemm"];

@@ -6,7 +6,8 @@ namespace TypedModels.Generator.Compiled.Ops;
 
 /// <summary>
 /// <c>MatMul</c> with numpy's rules: 1-D operands become a row (A) or a column (B) whose dim the result drops, batch
-/// dims broadcast; when B is one matrix, A's batch folds into its rows and the whole is one product.
+/// dims broadcast; when B is one matrix, A's batch folds into its rows and the whole is one product, and when that
+/// matrix is known, <c>Kernels.Dense</c> (<see cref="DenseStep"/>).
 /// </summary>
 internal sealed class MatMulOp : Op
 {
