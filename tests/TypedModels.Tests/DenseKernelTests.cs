@@ -77,6 +77,39 @@ public sealed class DenseKernelTests
         Assert.All(d.Skip(m * n), v => Assert.True(float.IsNaN(v), "Dense wrote past d[m·n]"));
     }
 
+    [Theory]
+    [InlineData(1, 130, 1537)]
+    [InlineData(5, 97, 300)]
+    [InlineData(17, 33, 256)]
+    [InlineData(2, 64, 513)]
+    public void Every_vector_width_rounds_as_ONNX_Runtime_orders_the_sums(int m, int n, int k)
+    {
+        // The bias, then each slice of 256 products summed from zero in k order as fused multiply-adds and added: what
+        // MLAS's prepacked SGEMM computes, and, bit for bit, what every path of the kernel computes (run this with
+        // DOTNET_EnableAVX512=0, DOTNET_EnableAVX=0 or DOTNET_EnableHWIntrinsic=0 to hold the narrower paths to it).
+        var random = new Random(n + k);
+        float[] x = Values(random, m * k), b = Values(random, k * n), bias = Values(random, n);
+        var packed = new float[Kernels.DensePackedLength(n, k)];
+        Kernels.PackDense(b, packed, n, k);
+        var d = new float[m * n];
+        Kernels.Dense(x, packed, bias, d, m, n, k);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float total = bias[j];
+                for (int start = 0; start < k; start += 256)
+                {
+                    float sum = 0;
+                    for (int p = start; p < Math.Min(k, start + 256); p++)
+                        sum = MathF.FusedMultiplyAdd(x[i * k + p], b[p * n + j], sum);
+                    total += sum;
+                }
+                Assert.Equal(total, d[i * n + j]);
+            }
+        }
+    }
+
     [Fact]
     public void Transposed_weights_pack_to_the_same_panels()
     {
