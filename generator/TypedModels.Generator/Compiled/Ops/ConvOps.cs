@@ -90,9 +90,31 @@ internal sealed class ConvOps : Op
             node.CountWork(x.Shape, PlanDim.Fixed(weights[1] * taps));
         else
             node.CountWork(shape, PlanDim.Fixed(weights[1] * taps));
+        // The fast form the shapes allow (Kernels.ConvFast.cs), else the generic one.
+        string kernelName = node.OpType;
+        int scratch = -1;
+        bool unpadded = begin.All(p => p == 0) && end.All(p => p == 0);
+        if (!transpose && group == 1 && kernel.All(k => k == 1) && strides.All(s => s == 1) && unpadded)
+            kernelName = "ConvPointwise";
+        else if (!transpose && n == 2 && group == channels && maps == channels && dilations.All(v => v == 1))
+            kernelName = "ConvDepthwise";
+        else if (!transpose && n <= 2 && group == 1 && symbolic is null)
+        {
+            // The windows of a band of output rows, [C·k, rows·OW], at most ScratchFloats floats (at least one row).
+            long depth = weights[1] * taps, row = output[n - 1];
+            long rows = System.Math.Max(1, System.Math.Min(n == 2 ? output[0] : 1, ScratchFloats / System.Math.Max(1, depth * row)));
+            if (depth * row * rows <= 4 * ScratchFloats && depth * row > 0)
+            {
+                kernelName = "ConvIm2Col";
+                scratch = node.Scratch([PlanDim.Fixed(depth * row * rows)], "windows");
+            }
+        }
         node.Step(new ConvStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), node.Tensor(1), weights.ToEquatableArray(), node.Tensor(2),
-            group, strides.ToEquatableArray(), dilations.ToEquatableArray(), begin.Concat(end).ToEquatableArray(), d, shape.ToEquatableArray()));
+            group, strides.ToEquatableArray(), dilations.ToEquatableArray(), begin.Concat(end).ToEquatableArray(), d, shape.ToEquatableArray(), kernelName, scratch));
     }
+
+    /// <summary>The im2col scratch aimed at: 256 Ki floats (1 MiB, about one core's L2), up to four times that for one row.</summary>
+    private const long ScratchFloats = 1 << 18;
 
     /// <summary>
     /// ConvTranspose's output and pads per dim, natural = stride·(input − 1) + output_padding + (kernel − 1)·dilation + 1:
@@ -155,16 +177,39 @@ internal sealed class ConvOps : Op
 }
 
 /// <summary>
-/// <c>Kernels.Conv</c> or <c>Kernels.ConvTranspose</c>: shapes, strides, dilations and the pads [begin…, end…] all
-/// resolved by the planner; an absent bias is <c>default</c>.
+/// <c>Kernels.Conv</c> or <c>Kernels.ConvTranspose</c>, or one of Conv's fast forms named by <see cref="Kernel"/>
+/// (<c>ConvPointwise</c>, <c>ConvDepthwise</c>, <c>ConvIm2Col</c> with its <see cref="Scratch"/>): shapes, strides,
+/// dilations and the pads [begin…, end…] all resolved by the planner; an absent bias is <c>default</c>. The weights keep
+/// the model's layout in every form, so a BatchNormalization folds into any of them.
 /// </summary>
 internal sealed record ConvStep(string Node, string OpType, int X, EquatableArray<PlanDim> XShape, int W, EquatableArray<long> WShape, int B, long Group,
-    EquatableArray<long> Strides, EquatableArray<long> Dilations, EquatableArray<long> Pads, int D, EquatableArray<PlanDim> DShape) : PlanStep(Node, OpType)
+    EquatableArray<long> Strides, EquatableArray<long> Dilations, EquatableArray<long> Pads, int D, EquatableArray<PlanDim> DShape,
+    string Kernel = "", int Scratch = -1) : PlanStep(Node, OpType)
 {
-    public override void Emit(StepWriter w) => w.Call(OpType,
-        ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
-        ("group", StepWriter.Number(Group)), ("strides", w.Shape(Strides)), ("dilations", w.Shape(Dilations)), ("pads", w.Shape(Pads)),
-        ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
+    public override void Emit(StepWriter w)
+    {
+        switch (Kernel)
+        {
+            case "ConvPointwise":
+                w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("b", w.Tensor(B)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
+                break;
+            case "ConvDepthwise":
+                w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
+                    ("strides", w.Shape(Strides)), ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
+                break;
+            case "ConvIm2Col":
+                w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
+                    ("strides", w.Shape(Strides)), ("dilations", w.Shape(Dilations)), ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)),
+                    ("scratch", w.Tensor(Scratch)));
+                break;
+            default:
+                w.Call(OpType,
+                    ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
+                    ("group", StepWriter.Number(Group)), ("strides", w.Shape(Strides)), ("dilations", w.Shape(Dilations)), ("pads", w.Shape(Pads)),
+                    ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
+                break;
+        }
+    }
 }
 
 /// <summary>

@@ -1,0 +1,397 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace TypedModels.Compiled;
+
+// Conv's fast forms, each picked by the planner at build time from the node's shapes; everything else stays with the
+// generic Convolve (Kernels.Conv.cs). All three sum each output in float with FMA, from 0, channel first then taps
+// row-major, as Convolve does, and add the bias last:
+//   ConvPointwise: 1×1, stride 1, no pads, group 1: per image the matrix product W [M, C] × X [C, spatial].
+//   ConvDepthwise: 2-D, group = C = M, dilations 1: per channel, taps in registers, vectorized along the output row at
+//     stride 1 over the interior (where every tap lands inside the row), scalar at the borders and at other strides.
+//   ConvIm2Col: 1-D or 2-D, group 1: the input's windows copied into scratch as [C·k, positions] (zeros for padding)
+//     for a band of output rows at a time, then the same product with W [M, C·k] as the model stores it.
+// The product keeps 4 output maps × 2 vectors of positions in registers, each loaded x vector shared by 4 maps; the last
+// maps and positions overlap the ones before (recomputing identical values) rather than falling to a scalar tail.
+public static partial class Kernels
+{
+    /// <summary>
+    /// <c>Conv</c> with a 1×…×1 kernel, stride 1, no pads and group 1 of <paramref name="x"/> [N, C, D1..Dn] with
+    /// <paramref name="w"/> [M, C, 1..1] into <paramref name="d"/> [N, M, D1..Dn], plus <paramref name="b"/> [M] (empty: none).
+    /// </summary>
+    public static void ConvPointwise(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> d, ReadOnlySpan<int> dShape)
+    {
+        int batch = xShape[0], channels = xShape[1], maps = dShape[1];
+        int size = 1;
+        for (int i = 2; i < xShape.Length; i++)
+            size *= xShape[i];
+        for (int n = 0; n < batch; n++)
+            ConvProduct(w, maps, channels, x.Slice(n * channels * size, channels * size), size, size, b, d.Slice(n * maps * size, maps * size), size);
+    }
+
+    /// <summary>
+    /// Depthwise 2-D <c>Conv</c> (group = C = M, dilations 1) of <paramref name="x"/> [N, C, H, W] with <paramref name="w"/>
+    /// [C, 1, kh, kw] into <paramref name="d"/> [N, C, OH, OW], plus <paramref name="b"/> [C] (empty: none); any kernel size,
+    /// <paramref name="strides"/> [sh, sw] and <paramref name="pads"/> [top, left, bottom, right].
+    /// </summary>
+    public static void ConvDepthwise(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<int> wShape, ReadOnlySpan<float> b,
+        ReadOnlySpan<int> strides, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape)
+    {
+        int batch = xShape[0], channels = xShape[1], height = xShape[2], width = xShape[3];
+        int kh = wShape[2], kw = wShape[3], oh = dShape[2], ow = dShape[3];
+        int sy = strides[0], sx = strides[1], top = pads[0], left = pads[1];
+        // Output columns whose taps all land inside the row: ox·sx − left ≥ 0 and ox·sx + kw − 1 − left ≤ width − 1.
+        int lo = Math.Min(ow, (left + sx - 1) / sx);
+        int span = width - kw + left;
+        int hi = Math.Max(lo, span < 0 ? 0 : Math.Min(ow, span / sx + 1));
+        int plane = height * width, outPlane = oh * ow, taps = kh * kw;
+        if ((long)batch * channels * plane > x.Length || (long)channels * taps > w.Length || (long)batch * channels * outPlane > d.Length || (!b.IsEmpty && b.Length < channels))
+            throw new ArgumentException("The spans are shorter than the shapes say.");
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+            {
+                var input = x.Slice((n * channels + c) * plane, plane);
+                var kernel = w.Slice(c * taps, taps);
+                var map = d.Slice((n * channels + c) * outPlane, outPlane);
+                float bias = b.IsEmpty ? 0f : b[c];
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int y0 = oy * sy - top;
+                    int kyLo = Math.Max(0, -y0), kyHi = Math.Min(kh, height - y0);
+                    var row = map.Slice(oy * ow, ow);
+                    for (int ox = 0; ox < lo; ox++)
+                        row[ox] = DepthwisePoint(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
+                    int from = lo;
+                    if (sx == 1 && kyLo < kyHi)
+                        from = DepthwiseRow(input, kernel, width, kw, y0, kyLo, kyHi, lo, hi, left, bias, row);
+                    for (int ox = from; ox < hi; ox++)
+                        row[ox] = DepthwiseInterior(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
+                    for (int ox = hi; ox < ow; ox++)
+                        row[ox] = DepthwisePoint(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
+                }
+            }
+    }
+
+    // One output at a border: the taps of rows [kyLo, kyHi) that land inside the row.
+    private static float DepthwisePoint(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int width, int kw, int y0, int kyLo, int kyHi, int x0)
+    {
+        float sum = 0f;
+        for (int ky = kyLo; ky < kyHi; ky++)
+        {
+            int at = (y0 + ky) * width;
+            for (int kx = 0; kx < kw; kx++)
+            {
+                int ix = x0 + kx;
+                if ((uint)ix < (uint)width)
+                    sum = MathF.FusedMultiplyAdd(input[at + ix], kernel[ky * kw + kx], sum);
+            }
+        }
+        return sum;
+    }
+
+    // One output inside: every tap of the row lands.
+    private static float DepthwiseInterior(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int width, int kw, int y0, int kyLo, int kyHi, int x0)
+    {
+        float sum = 0f;
+        for (int ky = kyLo; ky < kyHi; ky++)
+        {
+            var line = input.Slice((y0 + ky) * width + x0, kw);
+            var taps = kernel.Slice(ky * kw, kw);
+            for (int kx = 0; kx < taps.Length; kx++)
+                sum = MathF.FusedMultiplyAdd(line[kx], taps[kx], sum);
+        }
+        return sum;
+    }
+
+    // The interior [lo, hi) of a stride-1 row a vector at a time, the last vector overlapping the one before; returns
+    // where the scalar interior goes on (hi when the vectors covered it).
+    private static int DepthwiseRow(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int width, int kw, int y0, int kyLo, int kyHi, int lo, int hi,
+        int left, float bias, Span<float> row)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(input);
+        ref float kr = ref MemoryMarshal.GetReference(kernel);
+        ref float dr = ref MemoryMarshal.GetReference(row);
+        if (Vector512.IsHardwareAccelerated && hi - lo >= Vector512<float>.Count)
+        {
+            const int V = 16;
+            for (int j = lo; j < hi; j += V)
+            {
+                int at = Math.Min(j, hi - V);
+                var acc = Vector512<float>.Zero;
+                for (int ky = kyLo; ky < kyHi; ky++)
+                {
+                    int line = (y0 + ky) * width + at - left;
+                    for (int kx = 0; kx < kw; kx++)
+                        acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)(line + kx)), Vector512.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
+                }
+                (acc + Vector512.Create(bias)).StoreUnsafe(ref dr, (nuint)at);
+            }
+            return hi;
+        }
+        if (Vector256.IsHardwareAccelerated && hi - lo >= Vector256<float>.Count)
+        {
+            const int V = 8;
+            for (int j = lo; j < hi; j += V)
+            {
+                int at = Math.Min(j, hi - V);
+                var acc = Vector256<float>.Zero;
+                for (int ky = kyLo; ky < kyHi; ky++)
+                {
+                    int line = (y0 + ky) * width + at - left;
+                    for (int kx = 0; kx < kw; kx++)
+                        acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)(line + kx)), Vector256.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
+                }
+                (acc + Vector256.Create(bias)).StoreUnsafe(ref dr, (nuint)at);
+            }
+            return hi;
+        }
+        return lo;
+    }
+
+    /// <summary>
+    /// 1-D or 2-D <c>Conv</c> with group 1 of <paramref name="x"/> [N, C, (H,) W] with <paramref name="w"/> [M, C, (kh,) kw]
+    /// into <paramref name="d"/> [N, M, (OH,) OW], plus <paramref name="b"/> [M] (empty: none), through
+    /// <paramref name="scratch"/>: a band of output rows' windows as [C·kh·kw, rows·OW] (its length, a multiple of
+    /// C·kh·kw·OW, sets the band), then the product with the weights.
+    /// </summary>
+    public static void ConvIm2Col(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<int> wShape, ReadOnlySpan<float> b,
+        ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch)
+    {
+        bool two = xShape.Length == 4;
+        int batch = xShape[0], channels = xShape[1], maps = dShape[1];
+        int height = two ? xShape[2] : 1, width = xShape[^1];
+        int kh = two ? wShape[2] : 1, kw = wShape[^1];
+        int oh = two ? dShape[2] : 1, ow = dShape[^1];
+        int sy = two ? strides[0] : 1, sx = strides[^1], dy = two ? dilations[0] : 1, dx = dilations[^1];
+        int top = two ? pads[0] : 0, left = two ? pads[1] : pads[0];
+        int depth = channels * kh * kw, plane = height * width, positions = oh * ow;
+        int band = Math.Min(oh, scratch.Length / (depth * ow));
+        for (int n = 0; n < batch; n++)
+        {
+            var image = x.Slice(n * channels * plane, channels * plane);
+            var output = d.Slice(n * maps * positions, maps * positions);
+            for (int oy0 = 0; oy0 < oh; oy0 += band)
+            {
+                int rows = Math.Min(band, oh - oy0), columns = rows * ow;
+                var windows = scratch.Slice(0, depth * columns);
+                int r = 0;
+                for (int c = 0; c < channels; c++)
+                    for (int ky = 0; ky < kh; ky++)
+                        for (int kx = 0; kx < kw; kx++, r++)
+                        {
+                            var line = windows.Slice(r * columns, columns);
+                            int x0 = kx * dx - left;
+                            // Output columns whose input ox·sx + x0 lies in [0, width).
+                            int start = x0 >= 0 ? 0 : Math.Min(ow, (-x0 + sx - 1) / sx);
+                            int last = width - 1 - x0;
+                            int end = Math.Max(start, last < 0 ? 0 : Math.Min(ow, last / sx + 1));
+                            for (int i = 0; i < rows; i++)
+                            {
+                                var segment = line.Slice(i * ow, ow);
+                                int iy = (oy0 + i) * sy + ky * dy - top;
+                                if ((uint)iy >= (uint)height)
+                                {
+                                    segment.Clear();
+                                    continue;
+                                }
+                                segment.Slice(0, start).Clear();
+                                segment.Slice(end).Clear();
+                                var source = image.Slice(c * plane + iy * width);
+                                if (sx == 1)
+                                    source.Slice(start + x0, end - start).CopyTo(segment.Slice(start));
+                                else
+                                    for (int ox = start; ox < end; ox++)
+                                        segment[ox] = source[ox * sx + x0];
+                            }
+                        }
+                ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(oy0 * ow), positions);
+            }
+        }
+    }
+
+    // d[m, j] = b[m] + Σ_k w[m, k] · x[k, j] for m < rows, j < columns: w is [rows, depth], x's rows are xStride apart,
+    // d's dStride apart.
+    private static void ConvProduct(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
+        Span<float> d, int dStride)
+    {
+        if (rows == 0 || columns == 0)
+            return;
+        if ((long)(depth - 1) * xStride + columns > x.Length || (long)(rows - 1) * dStride + columns > d.Length || (long)rows * depth > w.Length || (!b.IsEmpty && b.Length < rows))
+            throw new ArgumentException("The spans are shorter than the product's shapes.");
+        if (rows >= 4 && Vector512.IsHardwareAccelerated && columns >= Vector512<float>.Count)
+            Product512(w, rows, depth, x, columns, xStride, b, d, dStride);
+        else if (rows >= 4 && Vector256.IsHardwareAccelerated && columns >= Vector256<float>.Count)
+            Product256(w, rows, depth, x, columns, xStride, b, d, dStride);
+        else
+            ProductScalar(w, rows, depth, x, columns, xStride, b, d, dStride);
+    }
+
+    private static void ProductScalar(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
+        Span<float> d, int dStride)
+    {
+        for (int m = 0; m < rows; m++)
+        {
+            var weights = w.Slice(m * depth, depth);
+            float bias = b.IsEmpty ? 0f : b[m];
+            for (int j = 0; j < columns; j++)
+            {
+                float sum = 0f;
+                for (int k = 0; k < depth; k++)
+                    sum = MathF.FusedMultiplyAdd(weights[k], x[k * xStride + j], sum);
+                d[m * dStride + j] = sum + bias;
+            }
+        }
+    }
+
+    // Bounds are checked once by ConvProduct; rows ≥ 4 and columns ≥ 16.
+    private static void Product512(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
+        Span<float> d, int dStride)
+    {
+        const int V = 16;
+        ref float wr = ref MemoryMarshal.GetReference(w);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        for (int m0 = 0; m0 < rows; m0 += 4)
+        {
+            int m = Math.Min(m0, rows - 4);
+            ref float w0 = ref Unsafe.Add(ref wr, m * depth);
+            ref float w1 = ref Unsafe.Add(ref w0, depth);
+            ref float w2 = ref Unsafe.Add(ref w1, depth);
+            ref float w3 = ref Unsafe.Add(ref w2, depth);
+            var b0 = Vector512.Create(b.IsEmpty ? 0f : b[m]);
+            var b1 = Vector512.Create(b.IsEmpty ? 0f : b[m + 1]);
+            var b2 = Vector512.Create(b.IsEmpty ? 0f : b[m + 2]);
+            var b3 = Vector512.Create(b.IsEmpty ? 0f : b[m + 3]);
+            ref float d0 = ref Unsafe.Add(ref dr, m * dStride);
+            ref float d1 = ref Unsafe.Add(ref d0, dStride);
+            ref float d2 = ref Unsafe.Add(ref d1, dStride);
+            ref float d3 = ref Unsafe.Add(ref d2, dStride);
+            int j = 0;
+            for (; j + 2 * V <= columns; j += 2 * V)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, c0 = default, c1 = default, c2 = default, c3 = default;
+                ref float xk = ref Unsafe.Add(ref xr, j);
+                for (int k = 0; k < depth; k++, xk = ref Unsafe.Add(ref xk, xStride))
+                {
+                    var u = Vector512.LoadUnsafe(ref xk);
+                    var v = Vector512.LoadUnsafe(ref xk, V);
+                    var s0 = Vector512.Create(Unsafe.Add(ref w0, k));
+                    var s1 = Vector512.Create(Unsafe.Add(ref w1, k));
+                    var s2 = Vector512.Create(Unsafe.Add(ref w2, k));
+                    var s3 = Vector512.Create(Unsafe.Add(ref w3, k));
+                    a0 = Vector512.FusedMultiplyAdd(u, s0, a0);
+                    c0 = Vector512.FusedMultiplyAdd(v, s0, c0);
+                    a1 = Vector512.FusedMultiplyAdd(u, s1, a1);
+                    c1 = Vector512.FusedMultiplyAdd(v, s1, c1);
+                    a2 = Vector512.FusedMultiplyAdd(u, s2, a2);
+                    c2 = Vector512.FusedMultiplyAdd(v, s2, c2);
+                    a3 = Vector512.FusedMultiplyAdd(u, s3, a3);
+                    c3 = Vector512.FusedMultiplyAdd(v, s3, c3);
+                }
+                (a0 + b0).StoreUnsafe(ref d0, (nuint)j);
+                (c0 + b0).StoreUnsafe(ref d0, (nuint)(j + V));
+                (a1 + b1).StoreUnsafe(ref d1, (nuint)j);
+                (c1 + b1).StoreUnsafe(ref d1, (nuint)(j + V));
+                (a2 + b2).StoreUnsafe(ref d2, (nuint)j);
+                (c2 + b2).StoreUnsafe(ref d2, (nuint)(j + V));
+                (a3 + b3).StoreUnsafe(ref d3, (nuint)j);
+                (c3 + b3).StoreUnsafe(ref d3, (nuint)(j + V));
+            }
+            for (; j < columns; j += V)
+            {
+                int at = Math.Min(j, columns - V);
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                ref float xk = ref Unsafe.Add(ref xr, at);
+                for (int k = 0; k < depth; k++, xk = ref Unsafe.Add(ref xk, xStride))
+                {
+                    var u = Vector512.LoadUnsafe(ref xk);
+                    a0 = Vector512.FusedMultiplyAdd(u, Vector512.Create(Unsafe.Add(ref w0, k)), a0);
+                    a1 = Vector512.FusedMultiplyAdd(u, Vector512.Create(Unsafe.Add(ref w1, k)), a1);
+                    a2 = Vector512.FusedMultiplyAdd(u, Vector512.Create(Unsafe.Add(ref w2, k)), a2);
+                    a3 = Vector512.FusedMultiplyAdd(u, Vector512.Create(Unsafe.Add(ref w3, k)), a3);
+                }
+                (a0 + b0).StoreUnsafe(ref d0, (nuint)at);
+                (a1 + b1).StoreUnsafe(ref d1, (nuint)at);
+                (a2 + b2).StoreUnsafe(ref d2, (nuint)at);
+                (a3 + b3).StoreUnsafe(ref d3, (nuint)at);
+            }
+        }
+    }
+
+    // As Product512 with 8 lanes; rows ≥ 4 and columns ≥ 8.
+    private static void Product256(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
+        Span<float> d, int dStride)
+    {
+        const int V = 8;
+        ref float wr = ref MemoryMarshal.GetReference(w);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        for (int m0 = 0; m0 < rows; m0 += 4)
+        {
+            int m = Math.Min(m0, rows - 4);
+            ref float w0 = ref Unsafe.Add(ref wr, m * depth);
+            ref float w1 = ref Unsafe.Add(ref w0, depth);
+            ref float w2 = ref Unsafe.Add(ref w1, depth);
+            ref float w3 = ref Unsafe.Add(ref w2, depth);
+            var b0 = Vector256.Create(b.IsEmpty ? 0f : b[m]);
+            var b1 = Vector256.Create(b.IsEmpty ? 0f : b[m + 1]);
+            var b2 = Vector256.Create(b.IsEmpty ? 0f : b[m + 2]);
+            var b3 = Vector256.Create(b.IsEmpty ? 0f : b[m + 3]);
+            ref float d0 = ref Unsafe.Add(ref dr, m * dStride);
+            ref float d1 = ref Unsafe.Add(ref d0, dStride);
+            ref float d2 = ref Unsafe.Add(ref d1, dStride);
+            ref float d3 = ref Unsafe.Add(ref d2, dStride);
+            int j = 0;
+            for (; j + 2 * V <= columns; j += 2 * V)
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, c0 = default, c1 = default, c2 = default, c3 = default;
+                ref float xk = ref Unsafe.Add(ref xr, j);
+                for (int k = 0; k < depth; k++, xk = ref Unsafe.Add(ref xk, xStride))
+                {
+                    var u = Vector256.LoadUnsafe(ref xk);
+                    var v = Vector256.LoadUnsafe(ref xk, V);
+                    var s0 = Vector256.Create(Unsafe.Add(ref w0, k));
+                    var s1 = Vector256.Create(Unsafe.Add(ref w1, k));
+                    var s2 = Vector256.Create(Unsafe.Add(ref w2, k));
+                    var s3 = Vector256.Create(Unsafe.Add(ref w3, k));
+                    a0 = Vector256.FusedMultiplyAdd(u, s0, a0);
+                    c0 = Vector256.FusedMultiplyAdd(v, s0, c0);
+                    a1 = Vector256.FusedMultiplyAdd(u, s1, a1);
+                    c1 = Vector256.FusedMultiplyAdd(v, s1, c1);
+                    a2 = Vector256.FusedMultiplyAdd(u, s2, a2);
+                    c2 = Vector256.FusedMultiplyAdd(v, s2, c2);
+                    a3 = Vector256.FusedMultiplyAdd(u, s3, a3);
+                    c3 = Vector256.FusedMultiplyAdd(v, s3, c3);
+                }
+                (a0 + b0).StoreUnsafe(ref d0, (nuint)j);
+                (c0 + b0).StoreUnsafe(ref d0, (nuint)(j + V));
+                (a1 + b1).StoreUnsafe(ref d1, (nuint)j);
+                (c1 + b1).StoreUnsafe(ref d1, (nuint)(j + V));
+                (a2 + b2).StoreUnsafe(ref d2, (nuint)j);
+                (c2 + b2).StoreUnsafe(ref d2, (nuint)(j + V));
+                (a3 + b3).StoreUnsafe(ref d3, (nuint)j);
+                (c3 + b3).StoreUnsafe(ref d3, (nuint)(j + V));
+            }
+            for (; j < columns; j += V)
+            {
+                int at = Math.Min(j, columns - V);
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                ref float xk = ref Unsafe.Add(ref xr, at);
+                for (int k = 0; k < depth; k++, xk = ref Unsafe.Add(ref xk, xStride))
+                {
+                    var u = Vector256.LoadUnsafe(ref xk);
+                    a0 = Vector256.FusedMultiplyAdd(u, Vector256.Create(Unsafe.Add(ref w0, k)), a0);
+                    a1 = Vector256.FusedMultiplyAdd(u, Vector256.Create(Unsafe.Add(ref w1, k)), a1);
+                    a2 = Vector256.FusedMultiplyAdd(u, Vector256.Create(Unsafe.Add(ref w2, k)), a2);
+                    a3 = Vector256.FusedMultiplyAdd(u, Vector256.Create(Unsafe.Add(ref w3, k)), a3);
+                }
+                (a0 + b0).StoreUnsafe(ref d0, (nuint)at);
+                (a1 + b1).StoreUnsafe(ref d1, (nuint)at);
+                (a2 + b2).StoreUnsafe(ref d2, (nuint)at);
+                (a3 + b3).StoreUnsafe(ref d3, (nuint)at);
+            }
+        }
+    }
+}

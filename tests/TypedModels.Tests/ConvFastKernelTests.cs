@@ -1,0 +1,185 @@
+using System;
+using System.Linq;
+using TypedModels.Compiled;
+using TypedModels.Testing;
+
+namespace TypedModels.Tests;
+
+/// <summary>
+/// Conv's fast forms (Kernels.ConvFast.cs) against a double loop written from ONNX's definition and against the generic
+/// Kernels.Conv, over many shapes: channels and maps 1 to 33, spatial sizes with tails past every vector width (1 to 40
+/// along a row), strides 1 and 2, symmetric and asymmetric pads, dilations for im2col, batch 1 and 3, bands of output
+/// rows smaller than the map; and no allocation. A float sum of n terms is within n·2⁻²⁴·Σ|terms| of the exact one, so
+/// each output is held to that (any indexing slip is off by a term, far more).
+/// </summary>
+public sealed class ConvFastKernelTests
+{
+    [Fact]
+    public void Pointwise_matches_the_definition()
+    {
+        var random = new Random(19);
+        int[] channelCounts = [1, 2, 3, 4, 5, 7, 8, 16, 17, 33];
+        int[] mapCounts = [1, 3, 4, 5, 8, 9, 16, 33];
+        for (int t = 0; t < 60; t++)
+        {
+            int channels = channelCounts[t % channelCounts.Length], maps = mapCounts[(t * 7) % mapCounts.Length];
+            int batch = t % 2 == 0 ? 1 : 3;
+            int[] spatial = t % 3 == 0 ? [random.Next(1, 80)] : [random.Next(1, 9), random.Next(1, 41)];
+            Check(random, batch, channels, maps, spatial, [.. spatial.Select(_ => 1)], 1, [.. spatial.Select(_ => 1)], [.. spatial.Select(_ => 1)],
+                new int[2 * spatial.Length], bias: t % 4 != 1, (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvPointwise(x, xs, w, b, d, ds));
+        }
+    }
+
+    [Fact]
+    public void Depthwise_matches_the_definition()
+    {
+        var random = new Random(20);
+        int[][] kernels = [[3, 3], [5, 5], [1, 3], [3, 1], [1, 1], [3, 5]];
+        for (int t = 0; t < 80; t++)
+        {
+            int channels = 1 + (t * 5) % 33;
+            int batch = t % 3 == 0 ? 3 : 1;
+            int[] kernel = kernels[t % kernels.Length];
+            int[] strides = [1 + (t / 2) % 2, 1 + t % 2];
+            int[] pads = [random.Next(0, kernel[0]), random.Next(0, kernel[1]), random.Next(0, kernel[0]), random.Next(0, kernel[1])];
+            int[] spatial = [random.Next(kernel[0], 12), random.Next(kernel[1], 41)];
+            Check(random, batch, channels, channels, spatial, kernel, channels, strides, [1, 1], pads, bias: t % 4 != 2,
+                (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
+        }
+    }
+
+    [Fact]
+    public void Im2col_matches_the_definition()
+    {
+        var random = new Random(21);
+        for (int t = 0; t < 80; t++)
+        {
+            bool two = t % 2 == 0;
+            int channels = 1 + (t * 7) % 17, maps = 1 + (t * 5) % 33;
+            int batch = t % 3 == 0 ? 3 : 1;
+            int[] kernel = two ? [1 + t % 3, 1 + (t / 3) % 4] : [1 + (t * 3) % 9];
+            int[] strides = two ? [1 + (t / 4) % 2, 1 + (t / 2) % 2] : [1 + (t / 2) % 3];
+            int[] dilations = t % 5 == 0 ? [.. kernel.Select(_ => 2)] : [.. kernel.Select(_ => 1)];
+            int[] pads = [.. Enumerable.Range(0, 2 * kernel.Length).Select(i => random.Next(0, kernel[i % kernel.Length]))];
+            int[] spatial = [.. kernel.Select((k, i) => random.Next(dilations[i] * (k - 1) + 1, two && i == 0 ? 12 : 60))];
+            // A band of 1, 2 or all output rows.
+            int band = t % 3;
+            Check(random, batch, channels, maps, spatial, kernel, 1, strides, dilations, pads, bias: t % 4 != 3,
+                (x, xs, w, ws, b, st, di, p, d, ds) =>
+                {
+                    int depth = channels * kernel.Aggregate(1, (a, k) => a * k), ow = ds[^1], oh = two ? ds[2] : 1;
+                    var scratch = new float[depth * ow * (band == 0 ? 1 : band == 1 ? Math.Min(2, oh) : oh)];
+                    Kernels.ConvIm2Col(x, xs, w, ws, b, st, di, p, d, ds, scratch);
+                });
+        }
+    }
+
+    [Fact]
+    public void Audio_front_end_shapes_match_the_definition()
+    {
+        var random = new Random(22);
+        // frontend's two Conv1Ds and mobile's stem: [1, 1, 1280] k64 s16; [1, 16, 77] k3; [1, 3, 48, 192] 3×3 s2 pads 1.
+        Check(random, 1, 1, 16, [1280], [64], 1, [16], [1], [0, 0], true, Im2Col);
+        Check(random, 3, 16, 32, [77], [3], 1, [1], [1], [0, 0], true, Im2Col);
+        Check(random, 1, 3, 8, [48, 192], [3, 3], 1, [2, 2], [1, 1], [1, 1, 1, 1], true, Im2Col);
+        Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
+        Check(random, 1, 16, 16, [24, 96], [3, 3], 16, [2, 2], [1, 1], [1, 1, 1, 1], true,
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
+        Check(random, 2, 32, 64, [6, 24], [1, 1], 1, [1, 1], [1, 1], [0, 0, 0, 0], true,
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvPointwise(x, xs, w, b, d, ds));
+
+        static void Im2Col(float[] x, int[] xs, float[] w, int[] ws, float[] b, int[] st, int[] di, int[] p, float[] d, int[] ds)
+        {
+            int depth = ws.Skip(1).Aggregate(1, (a, k) => a * k);
+            Kernels.ConvIm2Col(x, xs, w, ws, b, st, di, p, d, ds, new float[depth * ds.Skip(2).Aggregate(1, (a, k) => a * k)]);
+        }
+    }
+
+    [Fact]
+    public void No_fast_kernel_allocates()
+    {
+        int[] xShape = [1, 6, 12, 37], pwShape = [9, 6, 1, 1], dwShape = [6, 1, 3, 3], imShape = [9, 6, 3, 3], dShape = [1, 9, 12, 37], ddShape = [1, 6, 12, 37];
+        float[] x = Values(xShape, 1), pw = Values(pwShape, 2), dw = Values(dwShape, 3), im = Values(imShape, 4), b = Values([9], 5);
+        float[] d = new float[Size(dShape)], dd = new float[Size(ddShape)], scratch = new float[54 * 37 * 5];
+        int[] ones = [1, 1], pads = [1, 1, 1, 1];
+        long allocated = Allocations.PerLoop(warmUp: 10, calls: 100, _ =>
+        {
+            Kernels.ConvPointwise(x, xShape, pw, b, d, dShape);
+            Kernels.ConvDepthwise(x, xShape, dw, dwShape, b.AsSpan(0, 6), ones, pads, dd, ddShape);
+            Kernels.ConvIm2Col(x, xShape, im, imShape, b, ones, ones, pads, d, dShape, scratch);
+        });
+        Assert.Equal(0, allocated);
+    }
+
+    private delegate void Kernel(float[] x, int[] xShape, float[] w, int[] wShape, float[] b, int[] strides, int[] dilations, int[] pads, float[] d, int[] dShape);
+
+    private static void Check(Random random, int batch, int channels, int maps, int[] spatial, int[] kernel, int group, int[] strides, int[] dilations, int[] pads,
+        bool bias, Kernel kernelUnderTest)
+    {
+        int rank = spatial.Length;
+        int[] output = [.. Enumerable.Range(0, rank).Select(i => (spatial[i] + pads[i] + pads[rank + i] - dilations[i] * (kernel[i] - 1) - 1) / strides[i] + 1)];
+        int[] xShape = [batch, channels, .. spatial], wShape = [maps, channels / group, .. kernel], dShape = [batch, maps, .. output];
+        float[] x = Random(random, Size(xShape)), w = Random(random, Size(wShape)), b = bias ? Random(random, maps) : [];
+        float[] d = new float[Size(dShape)], generic = new float[Size(dShape)];
+        Array.Fill(d, float.NaN);
+        kernelUnderTest(x, xShape, w, wShape, b, strides, dilations, pads, d, dShape);
+        Kernels.Conv(x, xShape, w, wShape, b, group, strides, dilations, pads, generic, dShape);
+
+        string what = $"x [{string.Join(", ", xShape)}], w [{string.Join(", ", wShape)}], group {group}, strides [{string.Join(", ", strides)}], " +
+            $"dilations [{string.Join(", ", dilations)}], pads [{string.Join(", ", pads)}]";
+        int groupChannels = channels / group, groupMaps = maps / group;
+        int outputSize = output.Aggregate(1, (a, o) => a * o), kernelSize = kernel.Aggregate(1, (a, k) => a * k), inputSize = spatial.Aggregate(1, (a, s) => a * s);
+        var position = new int[rank];
+        var tap = new int[rank];
+        for (int n = 0; n < batch; n++)
+            for (int m = 0; m < maps; m++)
+                for (int o = 0; o < outputSize; o++)
+                {
+                    Unravel(o, output, position);
+                    double sum = bias ? b[m] : 0, magnitude = bias ? Math.Abs(b[m]) : 0;
+                    int terms = 1;
+                    for (int cc = 0; cc < groupChannels; cc++)
+                    {
+                        int c = m / groupMaps * groupChannels + cc;
+                        for (int k = 0; k < kernelSize; k++)
+                        {
+                            Unravel(k, kernel, tap);
+                            int at = 0;
+                            bool inside = true;
+                            for (int i = 0; i < rank && inside; i++)
+                            {
+                                int r = position[i] * strides[i] + tap[i] * dilations[i] - pads[i];
+                                inside = r >= 0 && r < spatial[i];
+                                at = at * spatial[i] + r;
+                            }
+                            if (!inside)
+                                continue;
+                            double term = (double)x[(n * channels + c) * inputSize + at] * w[(m * groupChannels + cc) * kernelSize + k];
+                            sum += term;
+                            magnitude += Math.Abs(term);
+                            terms++;
+                        }
+                    }
+                    int e = (n * maps + m) * outputSize + o;
+                    double bound = terms * Math.Pow(2, -24) * magnitude + 1e-30;
+                    Assert.True(Math.Abs(d[e] - sum) <= bound, $"{what}: output {e} is {d[e]}, the definition {sum} (bound {bound})");
+                    Assert.True(Math.Abs(d[e] - generic[e]) <= 2 * bound, $"{what}: output {e} is {d[e]}, Kernels.Conv's {generic[e]}");
+                }
+    }
+
+    private static void Unravel(int index, int[] dims, int[] into)
+    {
+        for (int i = dims.Length - 1; i >= 0; i--)
+        {
+            into[i] = index % dims[i];
+            index /= dims[i];
+        }
+    }
+
+    private static float[] Random(Random random, int count) => [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+
+    private static float[] Values(int[] shape, int seed) => Random(new Random(seed), Size(shape));
+
+    private static int Size(int[] shape) => shape.Aggregate(1, (a, s) => a * s);
+}
