@@ -43,8 +43,10 @@ public sealed class ConvFastKernelTests
             int[] strides = [1 + (t / 2) % 2, 1 + t % 2];
             int[] pads = [random.Next(0, kernel[0]), random.Next(0, kernel[1]), random.Next(0, kernel[0]), random.Next(0, kernel[1])];
             int[] spatial = [random.Next(kernel[0], 12), random.Next(kernel[1], 41)];
+            // With the phases' scratch (vectors at any stride) and without (scalar past stride 1).
+            float[] phases = t % 4 == 3 ? [] : new float[spatial[0] * spatial[1]];
             Check(random, batch, channels, channels, spatial, kernel, channels, strides, [1, 1], pads, bias: t % 4 != 2,
-                (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
+                (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, phases));
         }
     }
 
@@ -68,7 +70,8 @@ public sealed class ConvFastKernelTests
                 (x, xs, w, ws, b, st, di, p, d, ds) =>
                 {
                     int depth = channels * kernel.Aggregate(1, (a, k) => a * k), ow = ds[^1], oh = two ? ds[2] : 1;
-                    var scratch = new float[depth * ow * (band == 0 ? 1 : band == 1 ? Math.Min(2, oh) : oh)];
+                    int phases = strides[^1] > 1 ? channels * spatial.Aggregate(1, (a, s) => a * s) : 0;
+                    var scratch = new float[depth * ow * (band == 0 ? 1 : band == 1 ? Math.Min(2, oh) : oh) + phases];
                     Kernels.ConvIm2Col(x, xs, w, ws, b, st, di, p, d, ds, scratch);
                 });
         }
@@ -85,14 +88,19 @@ public sealed class ConvFastKernelTests
         Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,
             (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
         Check(random, 1, 16, 16, [24, 96], [3, 3], 16, [2, 2], [1, 1], [1, 1, 1, 1], true,
-            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[24 * 96]));
+        Check(random, 2, 32, 32, [12, 48], [3, 3], 32, [2, 2], [1, 1], [1, 1, 1, 1], true,
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[12 * 48]));
+        Check(random, 1, 4, 4, [9, 70], [3, 3], 4, [1, 3], [1, 1], [1, 2, 0, 1], true,
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[9 * 70]));
         Check(random, 2, 32, 64, [6, 24], [1, 1], 1, [1, 1], [1, 1], [0, 0, 0, 0], true,
             (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvPointwise(x, xs, w, b, d, ds));
 
         static void Im2Col(float[] x, int[] xs, float[] w, int[] ws, float[] b, int[] st, int[] di, int[] p, float[] d, int[] ds)
         {
             int depth = ws.Skip(1).Aggregate(1, (a, k) => a * k);
-            Kernels.ConvIm2Col(x, xs, w, ws, b, st, di, p, d, ds, new float[depth * ds.Skip(2).Aggregate(1, (a, k) => a * k)]);
+            int phases = st[^1] > 1 ? xs.Skip(1).Aggregate(1, (a, k) => a * k) : 0;
+            Kernels.ConvIm2Col(x, xs, w, ws, b, st, di, p, d, ds, new float[depth * ds.Skip(2).Aggregate(1, (a, k) => a * k) + phases]);
         }
     }
 
@@ -102,11 +110,13 @@ public sealed class ConvFastKernelTests
         int[] xShape = [1, 6, 12, 37], pwShape = [9, 6, 1, 1], dwShape = [6, 1, 3, 3], imShape = [9, 6, 3, 3], dShape = [1, 9, 12, 37], ddShape = [1, 6, 12, 37];
         float[] x = Values(xShape, 1), pw = Values(pwShape, 2), dw = Values(dwShape, 3), im = Values(imShape, 4), b = Values([9], 5);
         float[] d = new float[Size(dShape)], dd = new float[Size(ddShape)], scratch = new float[54 * 37 * 5];
-        int[] ones = [1, 1], pads = [1, 1, 1, 1];
+        int[] ones = [1, 1], twos = [2, 2], pads = [1, 1, 1, 1], halfShape = [1, 6, 6, 19];
+        float[] half = new float[Size(halfShape)], phases = new float[12 * 37];
         long allocated = Allocations.PerLoop(warmUp: 10, calls: 100, _ =>
         {
             Kernels.ConvPointwise(x, xShape, pw, b, d, dShape);
             Kernels.ConvDepthwise(x, xShape, dw, dwShape, b.AsSpan(0, 6), ones, pads, dd, ddShape);
+            Kernels.ConvDepthwise(x, xShape, dw, dwShape, b.AsSpan(0, 6), twos, pads, half, halfShape, phases);
             Kernels.ConvIm2Col(x, xShape, im, imShape, b, ones, ones, pads, d, dShape, scratch);
         });
         Assert.Equal(0, allocated);

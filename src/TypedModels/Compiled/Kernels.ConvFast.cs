@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TypedModels.Compiled;
 
@@ -37,7 +38,7 @@ public static partial class Kernels
     /// <paramref name="strides"/> [sh, sw] and <paramref name="pads"/> [top, left, bottom, right].
     /// </summary>
     public static void ConvDepthwise(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<int> wShape, ReadOnlySpan<float> b,
-        ReadOnlySpan<int> strides, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape)
+        ReadOnlySpan<int> strides, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch = default)
     {
         int batch = xShape[0], channels = xShape[1], height = xShape[2], width = xShape[3];
         int kh = wShape[2], kw = wShape[3], oh = dShape[2], ow = dShape[3];
@@ -49,10 +50,23 @@ public static partial class Kernels
         int plane = height * width, outPlane = oh * ow, taps = kh * kw;
         if ((long)batch * channels * plane > x.Length || (long)channels * taps > w.Length || (long)batch * channels * outPlane > d.Length || (!b.IsEmpty && b.Length < channels))
             throw new ArgumentException("The spans are shorter than the shapes say.");
+        // Where tap kx of output column ox reads along the row: ox·sx + kx − left, which in the row split into its stride
+        // phases (Phase) is element ox + offsets[kx]; at stride 1 the row as it is.
+        bool phased = sx > 1 && scratch.Length >= plane;
+        bool vectors = (sx == 1 || phased) && kw <= 64;
+        Span<int> offsets = stackalloc int[vectors ? kw : 0];
+        for (int kx = 0; kx < offsets.Length; kx++)
+            offsets[kx] = PhaseOffset(kx - left, sx, width);
         for (int n = 0; n < batch; n++)
             for (int c = 0; c < channels; c++)
             {
                 var input = x.Slice((n * channels + c) * plane, plane);
+                ReadOnlySpan<float> source = input;
+                if (vectors && phased)
+                {
+                    Phase(input, height, width, sx, scratch);
+                    source = scratch.Slice(0, plane);
+                }
                 var kernel = w.Slice(c * taps, taps);
                 var map = d.Slice((n * channels + c) * outPlane, outPlane);
                 float bias = b.IsEmpty ? 0f : b[c];
@@ -64,8 +78,8 @@ public static partial class Kernels
                     for (int ox = 0; ox < lo; ox++)
                         row[ox] = DepthwisePoint(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
                     int from = lo;
-                    if (sx == 1 && kyLo < kyHi)
-                        from = DepthwiseRow(input, kernel, width, kw, y0, kyLo, kyHi, lo, hi, left, bias, row);
+                    if (vectors && kyLo < kyHi)
+                        from = DepthwiseRow(source, kernel, width, kw, y0, kyLo, kyHi, lo, hi, offsets, bias, row);
                     for (int ox = from; ox < hi; ox++)
                         row[ox] = DepthwiseInterior(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
                     for (int ox = hi; ox < ow; ox++)
@@ -108,7 +122,7 @@ public static partial class Kernels
     // The interior [lo, hi) of a stride-1 row a vector at a time, the last vector overlapping the one before; returns
     // where the scalar interior goes on (hi when the vectors covered it).
     private static int DepthwiseRow(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, int width, int kw, int y0, int kyLo, int kyHi, int lo, int hi,
-        int left, float bias, Span<float> row)
+        ReadOnlySpan<int> offsets, float bias, Span<float> row)
     {
         ref float xr = ref MemoryMarshal.GetReference(input);
         ref float kr = ref MemoryMarshal.GetReference(kernel);
@@ -116,15 +130,39 @@ public static partial class Kernels
         if (Vector512.IsHardwareAccelerated && hi - lo >= Vector512<float>.Count)
         {
             const int V = 16;
-            for (int j = lo; j < hi; j += V)
+            int j = lo;
+            // Four vectors at a time: four independent chains of FMAs rather than one waiting on each.
+            for (; j + 4 * V <= hi; j += 4 * V)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int ky = kyLo; ky < kyHi; ky++)
+                {
+                    int line = (y0 + ky) * width + j;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        ref float at = ref Unsafe.Add(ref xr, line + offsets[kx]);
+                        var weight = Vector512.Create(Unsafe.Add(ref kr, ky * kw + kx));
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at), weight, a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, V), weight, a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 2 * V), weight, a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 3 * V), weight, a3);
+                    }
+                }
+                var b = Vector512.Create(bias);
+                (a0 + b).StoreUnsafe(ref dr, (nuint)j);
+                (a1 + b).StoreUnsafe(ref dr, (nuint)(j + V));
+                (a2 + b).StoreUnsafe(ref dr, (nuint)(j + 2 * V));
+                (a3 + b).StoreUnsafe(ref dr, (nuint)(j + 3 * V));
+            }
+            for (; j < hi; j += V)
             {
                 int at = Math.Min(j, hi - V);
                 var acc = Vector512<float>.Zero;
                 for (int ky = kyLo; ky < kyHi; ky++)
                 {
-                    int line = (y0 + ky) * width + at - left;
+                    int line = (y0 + ky) * width + at;
                     for (int kx = 0; kx < kw; kx++)
-                        acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)(line + kx)), Vector512.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
+                        acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)(line + offsets[kx])), Vector512.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
                 }
                 (acc + Vector512.Create(bias)).StoreUnsafe(ref dr, (nuint)at);
             }
@@ -139,15 +177,61 @@ public static partial class Kernels
                 var acc = Vector256<float>.Zero;
                 for (int ky = kyLo; ky < kyHi; ky++)
                 {
-                    int line = (y0 + ky) * width + at - left;
+                    int line = (y0 + ky) * width + at;
                     for (int kx = 0; kx < kw; kx++)
-                        acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)(line + kx)), Vector256.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
+                        acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)(line + offsets[kx])), Vector256.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
                 }
                 (acc + Vector256.Create(bias)).StoreUnsafe(ref dr, (nuint)at);
             }
             return hi;
         }
         return lo;
+    }
+
+    // Where input column stride·i + u sits, for output column i, in a row split into its stride phases: phase q (q = u
+    // mod stride) holds the columns q, q + stride, …, after the phases before it.
+    private static int PhaseOffset(int u, int stride, int width)
+    {
+        int q = ((u % stride) + stride) % stride;
+        int start = 0;
+        for (int p = 0; p < q; p++)
+            start += (width - p + stride - 1) / stride;
+        return start + (u - q) / stride;
+    }
+
+    // Each row of height rows of width split into its stride phases (see PhaseOffset), so that a strided window reads
+    // consecutive elements: stride 2 with AVX-512 two vectors at a time through a two-source permute.
+    private static void Phase(ReadOnlySpan<float> plane, int height, int width, int stride, Span<float> into)
+    {
+        int evens = (width + 1) / 2;
+        for (int y = 0; y < height; y++)
+        {
+            var source = plane.Slice(y * width, width);
+            var target = into.Slice(y * width, width);
+            int i = 0;
+            if (stride == 2 && Avx512F.IsSupported && width >= 32)
+            {
+                var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                var odd = even + Vector512<int>.One;
+                for (; i + 32 <= width; i += 32)
+                {
+                    var a = Vector512.Create(source.Slice(i, 16));
+                    var b = Vector512.Create(source.Slice(i + 16, 16));
+                    Avx512F.PermuteVar16x32x2(a, even, b).CopyTo(target.Slice(i / 2, 16));
+                    Avx512F.PermuteVar16x32x2(a, odd, b).CopyTo(target.Slice(evens + i / 2, 16));
+                }
+            }
+            if (stride == 2)
+            {
+                for (; i < width; i++)
+                    target[(i & 1) == 0 ? i / 2 : evens + i / 2] = source[i];
+                continue;
+            }
+            int at = 0;
+            for (int q = 0; q < stride; q++)
+                for (int j = q; j < width; j += stride)
+                    target[at++] = source[j];
+        }
     }
 
     /// <summary>
@@ -167,10 +251,20 @@ public static partial class Kernels
         int sy = two ? strides[0] : 1, sx = strides[^1], dy = two ? dilations[0] : 1, dx = dilations[^1];
         int top = two ? pads[0] : 0, left = two ? pads[1] : pads[0];
         int depth = channels * kh * kw, plane = height * width, positions = oh * ow;
-        int band = Math.Min(oh, scratch.Length / (depth * ow));
+        // At a stride past 1 the image's rows split into their phases (Phase) after the windows, so each window row is a copy.
+        int phasedSize = sx > 1 ? channels * plane : 0;
+        int band = Math.Min(oh, (scratch.Length - phasedSize) / (depth * ow));
+        if (band < 1)
+            throw new ArgumentException("The scratch holds not one output row's windows.");
+        var phased = scratch.Slice(scratch.Length - phasedSize);
         for (int n = 0; n < batch; n++)
         {
             var image = x.Slice(n * channels * plane, channels * plane);
+            if (sx > 1)
+            {
+                Phase(image, channels * height, width, sx, phased);
+                image = phased;
+            }
             var output = d.Slice(n * maps * positions, maps * positions);
             for (int oy0 = 0; oy0 < oh; oy0 += band)
             {
@@ -187,6 +281,7 @@ public static partial class Kernels
                             int start = x0 >= 0 ? 0 : Math.Min(ow, (-x0 + sx - 1) / sx);
                             int last = width - 1 - x0;
                             int end = Math.Max(start, last < 0 ? 0 : Math.Min(ow, last / sx + 1));
+                            int offset = start < end ? PhaseOffset(x0, sx, width) : 0;
                             for (int i = 0; i < rows; i++)
                             {
                                 var segment = line.Slice(i * ow, ow);
@@ -198,12 +293,7 @@ public static partial class Kernels
                                 }
                                 segment.Slice(0, start).Clear();
                                 segment.Slice(end).Clear();
-                                var source = image.Slice(c * plane + iy * width);
-                                if (sx == 1)
-                                    source.Slice(start + x0, end - start).CopyTo(segment.Slice(start));
-                                else
-                                    for (int ox = start; ox < end; ox++)
-                                        segment[ox] = source[ox * sx + x0];
+                                image.Slice(c * plane + iy * width + offset + start, end - start).CopyTo(segment.Slice(start));
                             }
                         }
                 ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(oy0 * ow), positions);

@@ -97,16 +97,23 @@ internal sealed class ConvOps : Op
         if (!transpose && group == 1 && kernel.All(k => k == 1) && strides.All(s => s == 1) && unpadded)
             kernelName = "ConvPointwise";
         else if (!transpose && n == 2 && group == channels && maps == channels && dilations.All(v => v == 1))
+        {
             kernelName = "ConvDepthwise";
+            // At a stride past 1 along the row, one input map split into its stride phases, read by vectors.
+            if (strides[1] > 1 && symbolic is null)
+                scratch = node.Scratch([PlanDim.Fixed(spatial[0] * spatial[1])], "phases");
+        }
         else if (!transpose && n <= 2 && group == 1 && symbolic is null)
         {
             // The windows of a band of output rows, [C·k, rows·OW], at most ScratchFloats floats (at least one row).
             long depth = weights[1] * taps, row = output[n - 1];
             long rows = System.Math.Max(1, System.Math.Min(n == 2 ? output[0] : 1, ScratchFloats / System.Math.Max(1, depth * row)));
-            if (depth * row * rows <= 4 * ScratchFloats && depth * row > 0)
+            // At a stride past 1 along the row, one image split into its stride phases after the windows.
+            long phases = strides[n - 1] > 1 ? channels * spatial.Aggregate(1L, (p, s) => p * s) : 0;
+            if (depth * row * rows <= 4 * ScratchFloats && depth * row > 0 && phases <= 4 * ScratchFloats)
             {
                 kernelName = "ConvIm2Col";
-                scratch = node.Scratch([PlanDim.Fixed(depth * row * rows)], "windows");
+                scratch = node.Scratch([PlanDim.Fixed(depth * row * rows + phases)], "windows");
             }
         }
         node.Step(new ConvStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), node.Tensor(1), weights.ToEquatableArray(), node.Tensor(2),
@@ -195,7 +202,7 @@ internal sealed record ConvStep(string Node, string OpType, int X, EquatableArra
                 break;
             case "ConvDepthwise":
                 w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
-                    ("strides", w.Shape(Strides)), ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
+                    ("strides", w.Shape(Strides)), ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)), ("scratch", w.Tensor(Scratch)));
                 break;
             case "ConvIm2Col":
                 w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
