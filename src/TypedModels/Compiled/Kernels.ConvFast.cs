@@ -251,21 +251,30 @@ public static partial class Kernels
         int sy = two ? strides[0] : 1, sx = strides[^1], dy = two ? dilations[0] : 1, dx = dilations[^1];
         int top = two ? pads[0] : 0, left = two ? pads[1] : pads[0];
         int depth = channels * kh * kw, plane = height * width, positions = oh * ow;
-        // At a stride past 1 the image's rows split into their phases (Phase) after the windows, so each window row is a copy.
-        int phasedSize = sx > 1 ? channels * plane : 0;
-        int band = Math.Min(oh, (scratch.Length - phasedSize) / (depth * ow));
-        if (band < 1)
-            throw new ArgumentException("The scratch holds not one output row's windows.");
+        // A band is some output rows (2-D) or some output columns (1-D, whose one row may be long or of symbolic length).
+        int unit = two ? depth * ow : depth * Math.Min(ow, 16);
+        // At a stride past 1, when the scratch has room after one band, the image's rows split into their phases (Phase)
+        // there, so each window row is a copy; else strided reads.
+        int phasedSize = sx > 1 && scratch.Length >= (long)channels * plane + unit ? channels * plane : 0;
+        if (scratch.Length - phasedSize < unit)
+            throw new ArgumentException("The scratch holds not one band of windows.");
+        int band = two ? Math.Min(oh, (scratch.Length - phasedSize) / (depth * ow)) : Math.Min(ow, (scratch.Length - phasedSize) / depth);
         var phased = scratch.Slice(scratch.Length - phasedSize);
+        int phase = phasedSize > 0 ? sx : 1;
         for (int n = 0; n < batch; n++)
         {
             var image = x.Slice(n * channels * plane, channels * plane);
-            if (sx > 1)
+            if (phasedSize > 0)
             {
                 Phase(image, channels * height, width, sx, phased);
                 image = phased;
             }
             var output = d.Slice(n * maps * positions, maps * positions);
+            if (!two)
+            {
+                Windows1D(image, channels, width, kw, sx, dx, left, phase, ow, band, w, maps, b, output, scratch);
+                continue;
+            }
             for (int oy0 = 0; oy0 < oh; oy0 += band)
             {
                 int rows = Math.Min(band, oh - oy0), columns = rows * ow;
@@ -281,7 +290,7 @@ public static partial class Kernels
                             int start = x0 >= 0 ? 0 : Math.Min(ow, (-x0 + sx - 1) / sx);
                             int last = width - 1 - x0;
                             int end = Math.Max(start, last < 0 ? 0 : Math.Min(ow, last / sx + 1));
-                            int offset = start < end ? PhaseOffset(x0, sx, width) : 0;
+                            int offset = start < end ? PhaseOffset(x0, phase, width) : 0;
                             for (int i = 0; i < rows; i++)
                             {
                                 var segment = line.Slice(i * ow, ow);
@@ -293,11 +302,50 @@ public static partial class Kernels
                                 }
                                 segment.Slice(0, start).Clear();
                                 segment.Slice(end).Clear();
-                                image.Slice(c * plane + iy * width + offset + start, end - start).CopyTo(segment.Slice(start));
+                                var source = image.Slice(c * plane + iy * width);
+                                if (phase == sx)
+                                    source.Slice(offset + start, end - start).CopyTo(segment.Slice(start));
+                                else
+                                    for (int ox = start; ox < end; ox++)
+                                        segment[ox] = source[ox * sx + x0];
                             }
                         }
                 ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(oy0 * ow), positions);
             }
+        }
+    }
+
+    // 1-D: the windows of output columns [o0, o0 + band) at a time, then their product; image's rows in phases when phase = stride.
+    private static void Windows1D(ReadOnlySpan<float> image, int channels, int width, int kw, int sx, int dx, int left, int phase, int ow, int band,
+        ReadOnlySpan<float> w, int maps, ReadOnlySpan<float> b, Span<float> output, Span<float> scratch)
+    {
+        int depth = channels * kw;
+        for (int o0 = 0; o0 < ow; o0 += band)
+        {
+            int columns = Math.Min(band, ow - o0), o1 = o0 + columns;
+            var windows = scratch.Slice(0, depth * columns);
+            int r = 0;
+            for (int c = 0; c < channels; c++)
+                for (int kx = 0; kx < kw; kx++, r++)
+                {
+                    var line = windows.Slice(r * columns, columns);
+                    int x0 = kx * dx - left;
+                    // Output columns of the band whose input ox·sx + x0 lies in [0, width).
+                    int start = x0 >= 0 ? 0 : (-x0 + sx - 1) / sx;
+                    int last = width - 1 - x0;
+                    int end = last < 0 ? 0 : last / sx + 1;
+                    start = Math.Clamp(start, o0, o1);
+                    end = Math.Clamp(end, start, o1);
+                    line.Slice(0, start - o0).Clear();
+                    line.Slice(end - o0).Clear();
+                    var source = image.Slice(c * width);
+                    if (end > start && phase == sx)
+                        source.Slice(PhaseOffset(x0, phase, width) + start, end - start).CopyTo(line.Slice(start - o0));
+                    else
+                        for (int ox = start; ox < end; ox++)
+                            line[ox - o0] = source[ox * sx + x0];
+                }
+            ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(o0), ow);
         }
     }
 
@@ -314,8 +362,33 @@ public static partial class Kernels
             Product512(w, rows, depth, x, columns, xStride, b, d, dStride);
         else if (rows >= 4 && Vector256.IsHardwareAccelerated && columns >= Vector256<float>.Count)
             Product256(w, rows, depth, x, columns, xStride, b, d, dStride);
+        else if (Vector512.IsHardwareAccelerated && columns >= Vector512<float>.Count)
+            ProductRows512(w, rows, depth, x, columns, xStride, b, d, dStride);
         else
             ProductScalar(w, rows, depth, x, columns, xStride, b, d, dStride);
+    }
+
+    // Fewer than 4 maps: one at a time, a vector of positions at a time.
+    private static void ProductRows512(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
+        Span<float> d, int dStride)
+    {
+        const int V = 16;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        for (int m = 0; m < rows; m++)
+        {
+            ref float wm = ref Unsafe.Add(ref MemoryMarshal.GetReference(w), m * depth);
+            var bias = Vector512.Create(b.IsEmpty ? 0f : b[m]);
+            for (int j = 0; j < columns; j += V)
+            {
+                int at = Math.Min(j, columns - V);
+                var acc = Vector512<float>.Zero;
+                ref float xk = ref Unsafe.Add(ref xr, at);
+                for (int k = 0; k < depth; k++, xk = ref Unsafe.Add(ref xk, xStride))
+                    acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xk), Vector512.Create(Unsafe.Add(ref wm, k)), acc);
+                (acc + bias).StoreUnsafe(ref dr, (nuint)(m * dStride + at));
+            }
+        }
     }
 
     private static void ProductScalar(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,

@@ -103,17 +103,33 @@ internal sealed class ConvOps : Op
             if (strides[1] > 1 && symbolic is null)
                 scratch = node.Scratch([PlanDim.Fixed(spatial[0] * spatial[1])], "phases");
         }
-        else if (!transpose && n <= 2 && group == 1 && symbolic is null)
+        else if (!transpose && n == 2 && group == 1 && symbolic is null)
         {
             // The windows of a band of output rows, [C·k, rows·OW], at most ScratchFloats floats (at least one row).
-            long depth = weights[1] * taps, row = output[n - 1];
-            long rows = System.Math.Max(1, System.Math.Min(n == 2 ? output[0] : 1, ScratchFloats / System.Math.Max(1, depth * row)));
+            long depth = weights[1] * taps, row = output[1];
+            long rows = System.Math.Max(1, System.Math.Min(output[0], ScratchFloats / System.Math.Max(1, depth * row)));
             // At a stride past 1 along the row, one image split into its stride phases after the windows.
-            long phases = strides[n - 1] > 1 ? channels * spatial.Aggregate(1L, (p, s) => p * s) : 0;
+            long phases = strides[1] > 1 ? channels * spatial[0] * spatial[1] : 0;
             if (depth * row * rows <= 4 * ScratchFloats && depth * row > 0 && phases <= 4 * ScratchFloats)
             {
                 kernelName = "ConvIm2Col";
                 scratch = node.Scratch([PlanDim.Fixed(depth * row * rows + phases)], "windows");
+            }
+        }
+        else if (!transpose && n == 1 && group == 1)
+        {
+            // 1-D, of a fixed or symbolic length: the windows of a band of output columns, [C·k, columns], about
+            // ScratchFloats floats (at least 16 columns, no more than the output when it is fixed); the phases after
+            // them when the length is fixed.
+            long depth = weights[1] * taps;
+            long columns = System.Math.Max(16, ScratchFloats / System.Math.Max(1, depth));
+            if (symbolic is null)
+                columns = System.Math.Min(columns, output[0]);
+            long phases = strides[0] > 1 && symbolic is null ? channels * spatial[0] : 0;
+            if (depth * columns <= 4 * ScratchFloats && phases <= 4 * ScratchFloats)
+            {
+                kernelName = "ConvIm2Col";
+                scratch = node.Scratch([PlanDim.Fixed(depth * columns + phases)], "windows");
             }
         }
         node.Step(new ConvStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), node.Tensor(1), weights.ToEquatableArray(), node.Tensor(2),
