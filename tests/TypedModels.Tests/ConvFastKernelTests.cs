@@ -43,8 +43,8 @@ public sealed class ConvFastKernelTests
             int[] strides = [1 + (t / 2) % 2, 1 + t % 2];
             int[] pads = [random.Next(0, kernel[0]), random.Next(0, kernel[1]), random.Next(0, kernel[0]), random.Next(0, kernel[1])];
             int[] spatial = [random.Next(kernel[0], 12), random.Next(kernel[1], 41)];
-            // With the phases' scratch (vectors at any stride) and without (scalar past stride 1).
-            float[] phases = t % 4 == 3 ? [] : new float[spatial[0] * spatial[1]];
+            // With room for the padded map (whole rows of vectors), for the map in phases only, and none (scalar past stride 1).
+            float[] phases = t % 4 == 3 ? [] : t % 4 == 2 ? new float[spatial[0] * spatial[1]] : new float[spatial[0] * (spatial[1] + pads[1] + pads[3])];
             Check(random, batch, channels, channels, spatial, kernel, channels, strides, [1, 1], pads, bias: t % 4 != 2,
                 (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, phases));
         }
@@ -92,10 +92,12 @@ public sealed class ConvFastKernelTests
         Check(random, 1, 3, 8, [48, 192], [3, 3], 1, [2, 2], [1, 1], [1, 1, 1, 1], true, Im2Col);
         Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,
             (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
+        Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[24 * 98]));
         Check(random, 1, 16, 16, [24, 96], [3, 3], 16, [2, 2], [1, 1], [1, 1, 1, 1], true,
-            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[24 * 96]));
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[24 * 98]));
         Check(random, 2, 32, 32, [12, 48], [3, 3], 32, [2, 2], [1, 1], [1, 1, 1, 1], true,
-            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[12 * 48]));
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[12 * 50]));
         Check(random, 1, 4, 4, [9, 70], [3, 3], 4, [1, 3], [1, 1], [1, 2, 0, 1], true,
             (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[9 * 70]));
         Check(random, 2, 32, 64, [6, 24], [1, 1], 1, [1, 1], [1, 1], [0, 0, 0, 0], true,
@@ -116,7 +118,7 @@ public sealed class ConvFastKernelTests
         float[] x = Values(xShape, 1), pw = Values(pwShape, 2), dw = Values(dwShape, 3), im = Values(imShape, 4), b = Values([9], 5);
         float[] d = new float[Size(dShape)], dd = new float[Size(ddShape)], scratch = new float[54 * 37 * 5];
         int[] ones = [1, 1], twos = [2, 2], pads = [1, 1, 1, 1], halfShape = [1, 6, 6, 19];
-        float[] half = new float[Size(halfShape)], phases = new float[12 * 37];
+        float[] half = new float[Size(halfShape)], phases = new float[12 * 39];
         long allocated = Allocations.PerLoop(warmUp: 10, calls: 100, _ =>
         {
             Kernels.ConvPointwise(x, xShape, pw, b, d, dShape);

@@ -52,17 +52,36 @@ public static partial class Kernels
             throw new ArgumentException("The spans are shorter than the shapes say.");
         // Where tap kx of output column ox reads along the row: ox·sx + kx − left, which in the row split into its stride
         // phases (Phase) is element ox + offsets[kx]; at stride 1 the row as it is.
-        bool phased = sx > 1 && scratch.Length >= plane;
-        bool vectors = (sx == 1 || phased) && kw <= 64;
+        // With room in the scratch and a row of at least a vector, each map is first copied there with its left and right
+        // pads as zeros (padded: rows of exactly the (ow − 1)·sx + kw columns read, in phases past stride 1), so that
+        // whole output rows are vectors; a padded tap adds w·0. Measured against the borders done one by one (mobile's
+        // depthwise layers, interleaved): 5% faster at stride 1, 30% slower at stride 2 (padding then phasing each row
+        // costs more than the borders), so stride 1 only.
+        int vector = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256.IsHardwareAccelerated ? Vector256<float>.Count : int.MaxValue;
+        int padded = (ow - 1) * sx + kw;
+        bool whole = sx == 1 && kw <= 64 && ow >= vector && padded <= 4096 && scratch.Length >= (long)height * padded;
+        bool phased = !whole && sx > 1 && scratch.Length >= plane;
+        bool vectors = (sx == 1 || phased || whole) && kw <= 64;
         Span<int> offsets = stackalloc int[vectors ? kw : 0];
         for (int kx = 0; kx < offsets.Length; kx++)
-            offsets[kx] = PhaseOffset(kx - left, sx, width);
+            offsets[kx] = whole ? PhaseOffset(kx, sx, padded) : PhaseOffset(kx - left, sx, width);
+        Span<float> line = stackalloc float[whole && sx > 1 ? padded : 0];
+        if (whole)
+        {
+            lo = 0;
+            hi = ow;
+        }
         for (int n = 0; n < batch; n++)
             for (int c = 0; c < channels; c++)
             {
                 var input = x.Slice((n * channels + c) * plane, plane);
                 ReadOnlySpan<float> source = input;
-                if (vectors && phased)
+                if (whole)
+                {
+                    Pad(input, height, width, left, padded, sx, scratch, line);
+                    source = scratch.Slice(0, height * padded);
+                }
+                else if (vectors && phased)
                 {
                     Phase(input, height, width, sx, scratch);
                     source = scratch.Slice(0, plane);
@@ -79,7 +98,7 @@ public static partial class Kernels
                         row[ox] = DepthwisePoint(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
                     int from = lo;
                     if (vectors && kyLo < kyHi)
-                        from = DepthwiseRow(source, kernel, width, kw, y0, kyLo, kyHi, lo, hi, offsets, bias, row);
+                        from = DepthwiseRow(source, kernel, whole ? padded : width, kw, y0, kyLo, kyHi, lo, hi, offsets, bias, row);
                     for (int ox = from; ox < hi; ox++)
                         row[ox] = DepthwiseInterior(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
                     for (int ox = hi; ox < ow; ox++)
@@ -186,6 +205,22 @@ public static partial class Kernels
             return hi;
         }
         return lo;
+    }
+
+    // Each row of the map into rows of padded columns: left zeros, the row, zeros to the end (the row cut there), split
+    // into stride phases past stride 1 through line.
+    private static void Pad(ReadOnlySpan<float> plane, int height, int width, int left, int padded, int stride, Span<float> into, Span<float> line)
+    {
+        int lead = Math.Min(left, padded), count = Math.Max(0, Math.Min(width, padded - lead));
+        for (int y = 0; y < height; y++)
+        {
+            var target = stride == 1 ? into.Slice(y * padded, padded) : line;
+            target.Slice(0, lead).Clear();
+            plane.Slice(y * width, count).CopyTo(target.Slice(lead));
+            target.Slice(lead + count).Clear();
+            if (stride > 1)
+                Phase(line, 1, padded, stride, into.Slice(y * padded, padded));
+        }
     }
 
     // Where input column stride·i + u sits, for output column i, in a row split into its stride phases: phase q (q = u
