@@ -50,11 +50,16 @@ internal static class DenseFusion
     }
 
     /// <summary>
-    /// Whether weights of K × N are worth the dense kernel: smaller ones are written out as arithmetic
-    /// (<see cref="Dense.Write"/>), and a single output column stays a dot product, which streams K floats where a
-    /// panel streams 32·K (measured at batch 1: 1536 → 1 0.69×, 128 → 1 0.56× the old kernel; 1536 → 7 4.6×).
+    /// Whether weights of K × N are worth the dense kernel: a single output column stays a dot product, which streams K
+    /// floats where a panel streams 32·K (measured at batch 1: 1536 → 1 0.69×, 128 → 1 0.56× the old kernel; 1536 → 7
+    /// 4.6×), and a layer of fewer than <see cref="SmallestWeights"/> stays on the old kernel (or is written out as
+    /// arithmetic, <see cref="Dense.Write"/>): the 8 → 16 → 8 fixture took 124 ns at batch 1 and 7.9 µs at 256 through
+    /// the panels, 68 ns and 5.1 µs before, while 16 → 64 → 16 went from 7.2 µs to 4.6 µs at 64.
     /// </summary>
-    public static bool Fits(PlanDim k, PlanDim n) => k.IsFixed && n.IsFixed && n.Value >= 2 && k.Value * n.Value > Dense.InlineWeights && k.Value * n.Value <= int.MaxValue / 2;
+    public static bool Fits(PlanDim k, PlanDim n) => k.IsFixed && n.IsFixed && n.Value >= 2 && k.Value * n.Value >= SmallestWeights && k.Value * n.Value <= int.MaxValue / 2;
+
+    /// <summary>The fewest weights a layer takes to the dense kernel.</summary>
+    public const int SmallestWeights = 1024;
 
     /// <summary>The packed weights as static data of the plan.</summary>
     public static int Weights(NodeContext node, float[] b, int n, int k, bool transposed) =>
