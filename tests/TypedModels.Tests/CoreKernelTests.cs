@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using TypedModels.Compiled;
 using TypedModels.Testing;
+using static TypedModels.Tests.RowMajor;
 
 namespace TypedModels.Tests;
 
@@ -18,27 +19,6 @@ namespace TypedModels.Tests;
 public sealed class CoreKernelTests
 {
     private const double Unit = 1.0 / (1 << 24); // float's unit roundoff, 2⁻²⁴
-
-    private static int Size(int[] shape) => shape.Aggregate(1, (p, d) => p * d);
-
-    private static int[] Coordinates(int[] shape, int flat)
-    {
-        var index = new int[shape.Length];
-        for (int k = shape.Length - 1; k >= 0; k--)
-        {
-            index[k] = flat % shape[k];
-            flat /= shape[k];
-        }
-        return index;
-    }
-
-    private static int Flat(int[] shape, int[] index)
-    {
-        int offset = 0;
-        for (int k = 0; k < shape.Length; k++)
-            offset = offset * shape[k] + index[k];
-        return offset;
-    }
 
     private static float[] Floats(int count, int seed, double from = -1, double to = 1)
     {

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using TypedModels.Compiled;
 using TypedModels.Testing;
+using static TypedModels.Tests.RowMajor;
 
 namespace TypedModels.Tests;
 
@@ -200,8 +201,6 @@ public sealed class ElementwiseMoreKernelTests
 
     // --- broadcasting: the reference odometer ---
 
-    private static int Size(int[] shape) => shape.Aggregate(1, (p, d) => p * d);
-
     // The offset in a tensor of shape `from` of the element output coordinates `index` (of rank ≥ from's) broadcast from.
     private static int Offset(int[] from, int[] index)
     {
@@ -209,17 +208,6 @@ public sealed class ElementwiseMoreKernelTests
         for (int k = 0; k < from.Length; k++)
             offset = offset * from[k] + (from[k] == 1 ? 0 : index[skip + k]);
         return offset;
-    }
-
-    private static int[] Coordinates(int[] shape, int flat)
-    {
-        var index = new int[shape.Length];
-        for (int k = shape.Length - 1; k >= 0; k--)
-        {
-            index[k] = flat % shape[k];
-            flat /= shape[k];
-        }
-        return index;
     }
 
     private static TD[] Reference<TA, TB, TD>(TA[] a, int[] aShape, TB[] b, int[] bShape, int[] dShape, Func<TA, TB, TD> op) =>

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using TypedModels.Compiled;
 using TypedModels.Testing;
+using static TypedModels.Tests.RowMajor;
 
 namespace TypedModels.Tests;
 
@@ -26,27 +27,6 @@ public sealed class SelectKernelTests
         { 2, 1000, 3 },
         { 4, 1, 9 },
     };
-
-    private static int Size(int[] shape) => shape.Aggregate(1, (p, d) => p * d);
-
-    private static int[] Coordinates(int[] shape, int flat)
-    {
-        var index = new int[shape.Length];
-        for (int k = shape.Length - 1; k >= 0; k--)
-        {
-            index[k] = flat % shape[k];
-            flat /= shape[k];
-        }
-        return index;
-    }
-
-    private static int Flat(int[] shape, int[] index)
-    {
-        int offset = 0;
-        for (int k = 0; k < shape.Length; k++)
-            offset = offset * shape[k] + index[k];
-        return offset;
-    }
 
     private static long[] Longs(int count, int seed, long from = -1_000_000, long to = 1_000_000)
     {
