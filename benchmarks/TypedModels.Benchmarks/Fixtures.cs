@@ -128,14 +128,16 @@ internal static class Fixtures
     /// <summary>
     /// Every fixture at every batch: the two clients alternate in blocks of about <c>block</c> of calls for
     /// <paramref name="perCell"/> (at least three rounds), after a warm-up; the FMA peak is measured before each
-    /// fixture, so its samples span the run.
+    /// fixture, so its samples span the run. <paramref name="only"/> names the fixtures to measure (all when empty).
     /// </summary>
-    public static Report Measure(int[] batches, TimeSpan perCell, TextWriter? log = null, bool quick = false)
+    public static Report Measure(int[] batches, TimeSpan perCell, TextWriter? log = null, bool quick = false, IReadOnlyCollection<string>? only = null)
     {
         var peaks = new List<double>();
         var results = new List<FixtureResult>();
         foreach (var spec in All)
         {
+            if (only is { Count: > 0 } && !only.Contains(spec.Name))
+                continue;
             CheckWeights(spec);
             peaks.Add(FmaPeakGflops(TimeSpan.FromMilliseconds(Math.Min(200, perCell.TotalMilliseconds))));
             double stream = StreamGBs(spec.Weights, TimeSpan.FromMilliseconds(Math.Min(300, perCell.TotalMilliseconds)));

@@ -6,11 +6,14 @@ using TypedModels.Benchmarks;
 // dotnet run -c Release --project benchmarks/TypedModels.Benchmarks            full run: writes benchmarks/RESULTS.md
 // dotnet run -c Release --project benchmarks/TypedModels.Benchmarks -- --smoke every benchmark a few times, no file
 // dotnet run -c Release --project benchmarks/TypedModels.Benchmarks -- --fixtures issue 19's fixture table alone (a few minutes), printed
+//                                                                   -- --fixtures lstm64,mobile  those fixtures only
 bool smoke = args.Contains("--smoke");
 if (args.Contains("--fixtures"))
 {
     var table = new System.Text.StringBuilder();
-    Fixtures.Write(table, Fixtures.Measure([1, 16, 256], TimeSpan.FromSeconds(3), Console.Error));
+    int at = Array.IndexOf(args, "--fixtures");
+    string[] only = at + 1 < args.Length && !args[at + 1].StartsWith("--", StringComparison.Ordinal) ? args[at + 1].Split(',') : [];
+    Fixtures.Write(table, Fixtures.Measure([1, 16, 256], TimeSpan.FromSeconds(3), Console.Error, only: only));
     Console.WriteLine(table);
     return;
 }

@@ -30,7 +30,11 @@ public sealed record TypedModelOptions
     /// <summary>The CUDA device to run on.</summary>
     public int DeviceId { get; init; }
 
-    /// <summary>Threads ONNX Runtime may use within one operator; its default when null.</summary>
+    /// <summary>
+    /// Threads ONNX Runtime may use within one operator; its default when null. A compiled client (<c>Backend="Compiled"</c>)
+    /// splits a node over at most this many threads (every core when null; 1 keeps each call on its calling thread), and
+    /// only a node large enough to repay the hand-off.
+    /// </summary>
     public int? IntraOpThreads { get; init; }
 
     /// <summary>ONNX Runtime's graph optimisation level.</summary>

@@ -55,6 +55,55 @@ public sealed class RecurrentKernelTests
     }
 
     [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void LSTM_split_between_threads_gives_the_same_bits_and_allocates_nothing(bool batchMajor, bool bidirectional)
+    {
+        // Big enough to split (64 steps of 7 entries, 40 → 64, an odd batch: parts of 3 and 4), run on one thread and on
+        // every core the machine has; the worker's part must land where the caller's would have.
+        const int seq = 64, batch = 7, input = 40, hidden = 64, width = 4 * hidden;
+        int d = bidirectional ? 2 : 1;
+        var x = Values(seq * batch * input, 1, -1, 1);
+        var wT = Values(d * input * width, 2, -0.2, 0.2);
+        var rT = Values(d * hidden * width, 3, -0.2, 0.2);
+        var b = Values(d * 2 * width, 4, -0.5, 0.5);
+        var h0 = Values(d * batch * hidden, 5, -1, 1);
+        var c0 = Values(d * batch * hidden, 6, -1, 1);
+        var sig = new RecurrentActivation(RecurrentFunction.Sigmoid);
+        var tanh = new RecurrentActivation(RecurrentFunction.Tanh);
+        (float[] Y, float[] YH, float[] YC) Run(int threads)
+        {
+            var (y, yH, yC) = (new float[seq * d * batch * hidden], new float[d * batch * hidden], new float[d * batch * hidden]);
+            var scratch = new float[batch * (width + 3 * hidden)];
+            var projections = new float[16384];
+            Workers.Limit = threads;
+            try
+            {
+                void Call() => LSTM(x, wT, rT, b, [], h0, c0, [], y, yH, yC, scratch, seq, batch, input, hidden, d, false, batchMajor,
+                    sig, tanh, tanh, sig, tanh, tanh, float.PositiveInfinity, false, projections);
+                Call();
+                // This thread's bytes (other tests run beside this one): the workers run the same code as part 0.
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Call();
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                Assert.Equal(Math.Min(threads, Environment.ProcessorCount), Workers.Parts);
+            }
+            finally
+            {
+                Workers.Limit = 0;
+            }
+            return (y, yH, yC);
+        }
+        var one = Run(1);
+        var all = Run(Environment.ProcessorCount);
+        Assert.True(one.Y.AsSpan().SequenceEqual(all.Y), "Y");
+        Assert.True(one.YH.AsSpan().SequenceEqual(all.YH), "Y_h");
+        Assert.True(one.YC.AsSpan().SequenceEqual(all.YC), "Y_c");
+        Assert.Contains(one.Y, v => v != 0);
+    }
+
+    [Theory]
     [MemberData(nameof(Directions))]
     public void GRU_matches_the_equations_with_and_without_linear_before_reset(string direction, bool batchMajor)
     {
@@ -180,6 +229,7 @@ public sealed class RecurrentKernelTests
         }
 
         public float[] X, W, R, B, InitialH, InitialC, P, WT, RT, Y, YH, YC, Scratch;
+        public float[] Projections = [];
         public RecurrentActivation[] Functions;
         public int[] Lengths;
     }
@@ -192,7 +242,7 @@ public sealed class RecurrentKernelTests
         {
             case "LSTM":
                 LSTM(data.X, data.WT, data.RT, data.B, data.Lengths, data.InitialH, data.InitialC, data.P, data.Y, data.YH, data.YC, data.Scratch,
-                    Sequence, Batch, InputSize, Hidden, c.Directions, reverse, c.BatchMajor, f[0], f[1], f[2], f[^3], f[^2], f[^1], c.Clip, c.Flag);
+                    Sequence, Batch, InputSize, Hidden, c.Directions, reverse, c.BatchMajor, f[0], f[1], f[2], f[^3], f[^2], f[^1], c.Clip, c.Flag, data.Projections);
                 break;
             case "GRU":
                 GRU(data.X, data.WT, data.RT, data.B, data.Lengths, data.InitialH, data.Y, data.YH, data.Scratch,
@@ -226,6 +276,33 @@ public sealed class RecurrentKernelTests
         Run(c, alone);
         Assert.Equal(data.YH, alone.YH);
         Assert.Equal(data.YC, alone.YC);
+
+        // LSTM steps every entry together when the scratch holds a row of working values for each and the lengths are
+        // one, and makes the input's products of several steps ahead when it is given room: the same bits either way,
+        // with room for every step, for two (a last chunk of one) or for less than a step (none made ahead).
+        if (c.Op != "LSTM")
+            return;
+        int width = 4 * Hidden;
+
+        // The default LSTM takes a one-pass cell; a clip no value reaches takes the general one: the same bits.
+        if (!c.Peepholes && !c.Flag && !float.IsFinite(c.Clip))
+        {
+            var general = new Data(c);
+            Run(c with { Clip = float.MaxValue }, general);
+            Assert.True(data.Y.AsSpan().SequenceEqual(general.Y), $"{c}: Y through the one-pass cell and the general one");
+            Assert.True(data.YC.AsSpan().SequenceEqual(general.YC), $"{c}: Y_c through the one-pass cell and the general one");
+        }
+        foreach (int steps in new[] { Sequence, 2, 0 })
+        {
+            var together = new Data(c) { Scratch = new float[Batch * (width + 3 * Hidden)], Projections = new float[steps * Batch * width + (steps == 0 ? width : 0)] };
+            Array.Fill(together.Y, float.NaN);
+            Array.Fill(together.Scratch, float.NaN);
+            Array.Fill(together.Projections, float.NaN);
+            Run(c, together);
+            Assert.True(data.Y.AsSpan().SequenceEqual(together.Y), $"{c}: Y stepping together, {steps} steps ahead");
+            Assert.True(data.YH.AsSpan().SequenceEqual(together.YH), $"{c}: Y_h stepping together, {steps} steps ahead");
+            Assert.True(data.YC.AsSpan().SequenceEqual(together.YC), $"{c}: Y_c stepping together, {steps} steps ahead");
+        }
     }
 
     // --- the reference: ONNX's equations in double, one entry and one step at a time ---

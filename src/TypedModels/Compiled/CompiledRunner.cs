@@ -25,6 +25,9 @@ public sealed class CompiledRunner : IDisposable
     private bool _resolved;
     private bool _disposed;
 
+    // The threads a node of this client may be split over (TypedModelOptions.IntraOpThreads; all cores by default).
+    private readonly int _threads;
+
     /// <summary>Prepares a client of <paramref name="descriptor"/> whose outputs have <paramref name="outputRanks"/> dims in all.</summary>
     /// <exception cref="InvalidOperationException"><see cref="TypedModelOptions.ExecutionProvider"/> requires CUDA, which compiled code cannot use.</exception>
     public CompiledRunner(ModelDescriptor descriptor, int outputRanks, TypedModelOptions? options = null)
@@ -38,6 +41,7 @@ public sealed class CompiledRunner : IDisposable
         }
         _descriptor = descriptor;
         _resolver = new ShapeResolver(descriptor, options.MaxElementsPerTensor);
+        _threads = options.IntraOpThreads is > 0 and var threads ? threads : Environment.ProcessorCount;
         _symbols = new long[descriptor.Symbols.Length];
         _lengths = new int[descriptor.Inputs.Length];
         Shapes = new long[outputRanks];
@@ -119,6 +123,7 @@ public sealed class CompiledRunner : IDisposable
         if (_busy)
             SingleCaller.ThrowConcurrent(_descriptor.Name);
         _busy = true;
+        Workers.Limit = _threads;
     }
 
     // The symbols follow from the lengths alone (without given dims): the lengths of the last call that resolved are

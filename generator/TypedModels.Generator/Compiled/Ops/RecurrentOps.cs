@@ -95,13 +95,26 @@ internal sealed class RecurrentOps : Op
         int yIndex = node.Wants(0) ? node.Output(y, "float", 0) : -1;
         int yH = node.Wants(1) ? node.Output(state, "float", 1) : -1;
         int yC = lstm && node.Wants(2) ? node.Output(state, "float", 2) : -1;
-        // The gates, the hidden state, the cell and one more row of working values (Kernels.LSTM and friends).
-        int scratch = node.Scratch([PlanDim.Fixed(width + 3 * hidden)]);
+        // The gates, the hidden state, the cell and one more row of working values (Kernels.LSTM and friends); LSTM's
+        // for every entry, which it steps together, and room for the input's products of several steps made ahead,
+        // about 64 KiB (the whole sequence at batch 1 for a small layer, none past a step's own rows).
+        int scratch = node.Scratch(lstm ? [batch, PlanDim.Fixed(width + 3 * hidden)] : [PlanDim.Fixed(width + 3 * hidden)]);
+        int projections = -1;
+        if (lstm)
+        {
+            long steps = System.Math.Max(1, ProjectionFloats / width);
+            if (sequence.IsFixed)
+                steps = System.Math.Min(steps, sequence.Value);
+            projections = node.Scratch([PlanDim.Fixed(steps * width)], "projections");
+        }
         node.CountWork([sequence, batch, PlanDim.Fixed(directions), PlanDim.Fixed(width)], PlanDim.Fixed(input + hidden));
         node.Step(new RecurrentStep(node.Name, node.OpType, node.Tensor(0), wT, rT, node.Tensor(3), node.Tensor(4), node.Tensor(5),
             lstm ? node.Tensor(6) : -1, lstm ? node.Tensor(7) : -1, yIndex, yH, yC, scratch, sequence, batch, input, hidden, directions,
-            direction == "reverse", batchMajor, defaults.ToEquatableArray(), clip, flag));
+            direction == "reverse", batchMajor, defaults.ToEquatableArray(), clip, flag, projections));
     }
+
+    /// <summary>LSTM's room for the input's products made ahead of their steps: 16 Ki floats, whole steps of the batch.</summary>
+    private const long ProjectionFloats = 16384;
 
     // An optional float input, when given, of exactly this shape.
     private static void Expect(NodeContext node, int index, string name, PlanDim[] shape)
@@ -139,11 +152,12 @@ internal sealed class RecurrentOps : Op
 /// <summary>
 /// <c>Kernels.LSTM</c>, <c>Kernels.GRU</c> or <c>Kernels.RNN</c>: W and R transposed per direction, absent optional
 /// inputs and unwanted outputs <c>default</c>, the activations by name (ONNX's order, repeated for a second direction),
-/// <see cref="Flag"/> LSTM's input_forget or GRU's linear_before_reset.
+/// <see cref="Flag"/> LSTM's input_forget or GRU's linear_before_reset, <see cref="Projections"/> LSTM's room for the
+/// input's products made ahead.
 /// </summary>
 internal sealed record RecurrentStep(string Node, string OpType, int X, int WT, int RT, int B, int SequenceLens, int InitialH, int InitialC, int P,
     int Y, int YH, int YC, int Scratch, PlanDim Sequence, PlanDim Batch, long Input, long Hidden, long Directions, bool Reverse, bool BatchMajor,
-    EquatableArray<string> Activations, float Clip, bool Flag) : PlanStep(Node, OpType)
+    EquatableArray<string> Activations, float Clip, bool Flag, int Projections = -1) : PlanStep(Node, OpType)
 {
     private const string Kernels = "global::TypedModels.Compiled.Kernels";
 
@@ -175,7 +189,7 @@ internal sealed record RecurrentStep(string Node, string OpType, int X, int WT, 
             args.Add((names[i], $"new {Kernels}.RecurrentActivation({Kernels}.RecurrentFunction.{Activations[i % Activations.Count]})"));
         args.Add(("clip", StepWriter.Float(Clip)));
         if (OpType == "LSTM")
-            args.Add(("inputForget", StepWriter.Bool(Flag)));
+            args.AddRange([("inputForget", StepWriter.Bool(Flag)), ("projections", w.Tensor(Projections))]);
         else if (OpType == "GRU")
             args.Add(("linearBeforeReset", StepWriter.Bool(Flag)));
         w.Call(OpType, [.. args]);
