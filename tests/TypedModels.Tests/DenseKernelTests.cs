@@ -140,6 +140,38 @@ public sealed class DenseKernelTests
         Kernels.Dense(x, w, default, d, 0, 3, 5);
     }
 
+    [Theory]
+    [InlineData(1, 128, 1536, Kernels.DenseActivation.Sigmoid)]
+    [InlineData(1, 100, 1537, Kernels.DenseActivation.Tanh)]
+    [InlineData(3, 256, 300, Kernels.DenseActivation.Relu)]
+    [InlineData(17, 97, 300, Kernels.DenseActivation.Sigmoid)]
+    [InlineData(256, 128, 128, Kernels.DenseActivation.LeakyRelu)]
+    public void Split_between_threads_the_same_bits(int m, int n, int k, Kernels.DenseActivation activation)
+    {
+        // Large enough to split (by panels of columns at a few rows, by blocks of rows past them); on one thread and on
+        // every core, the same bits.
+        var random = new Random(m + n + k);
+        float[] x = Values(random, m * k), b = Values(random, k * n), bias = Values(random, n);
+        var packed = new float[Kernels.DensePackedLength(n, k)];
+        Kernels.PackDense(b, packed, n, k);
+        float[] Run(int threads)
+        {
+            var d = new float[m * n];
+            Workers.Limit = threads;
+            try
+            {
+                Kernels.Dense(x, packed, bias, d, m, n, k, activation, alpha: 0.1f);
+                Assert.Equal(Math.Min(threads, Environment.ProcessorCount), Workers.Parts);
+            }
+            finally
+            {
+                Workers.Limit = 0;
+            }
+            return d;
+        }
+        Assert.Equal(Run(1), Run(Environment.ProcessorCount));
+    }
+
     [Fact]
     public void Dense_allocates_nothing()
     {

@@ -49,7 +49,7 @@ public sealed class CompiledRunner : IDisposable
 
     /// <summary>Where every compiled client runs: the CPU, with the reason saying the model is compiled.</summary>
     public static ExecutionProviderInfo Provider { get; } = new(ExecutionProviderPreference.Cpu,
-        "Compiled: the model runs as C# generated at build time (Backend=Compiled), on the calling thread; ONNX Runtime is not used.");
+        "Compiled: the model runs as C# generated at build time (Backend=Compiled), on the calling thread (a large node split with TypedModels' worker threads, up to IntraOpThreads); ONNX Runtime is not used.");
 
     /// <summary>Always <see cref="Provider"/>.</summary>
     public ExecutionProviderInfo ExecutionProvider => Provider;

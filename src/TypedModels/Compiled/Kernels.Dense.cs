@@ -87,25 +87,83 @@ public static partial class Kernels
         if (m == 0 || n == 0)
             return;
         var args = new DenseArgs(k, n, !bias.IsEmpty, activation, alpha);
+        // A layer worth it is split between threads: by blocks of four rows when every part gets some, else (batch 1,
+        // where the weights' streaming is the cost) by panels of columns, each thread streaming its own panels.
+        int threads = Workers.Parts, panels = (n + DensePanel - 1) / DensePanel;
+        if (threads > 1 && (long)m * n * k >= DenseSplitMultiplyAdds && (m >= 4 * threads || (Vector128.IsHardwareAccelerated && panels >= threads)))
+        {
+            // Pieces: a few per thread, so that the calling thread takes more of them while a worker is late.
+            int parts = Math.Min(threads * Workers.PiecesPerThread, m >= 4 * threads ? m / 4 : panels);
+            unsafe
+            {
+                fixed (float* X = x, W = w, B = bias, D = d)
+                {
+                    var job = new DenseJob
+                    {
+                        X = new(X, x.Length), W = new(W, w.Length), B = new(B, bias.Length), D = new(D, d.Length), Args = args, M = m,
+                        Parts = parts, ByRows = m >= 4 * threads,
+                    };
+                    Workers.Run(&DensePart, &job, parts);
+                }
+            }
+            return;
+        }
+        DenseRange(x, w, bias, d, args, 0, m, 0, n);
+    }
+
+    // The multiply-adds past which a dense layer is split between threads: about 2 µs of work on one core.
+    private const long DenseSplitMultiplyAdds = 1L << 17;
+
+    private struct DenseJob
+    {
+        public Pinned X, W, B, D;
+        public DenseArgs Args;
+        public int M, Parts;
+        public bool ByRows;
+    }
+
+    private static unsafe void DensePart(void* arguments, int part)
+    {
+        ref DenseJob job = ref Unsafe.AsRef<DenseJob>(arguments);
+        int m = job.M, n = job.Args.N, parts = job.Parts;
+        if (job.ByRows)
+        {
+            // Whole blocks of four rows to each part but the last.
+            int i0 = m * part / parts / 4 * 4, i1 = part == parts - 1 ? m : m * (part + 1) / parts / 4 * 4;
+            DenseRange(job.X.Span, job.W.Span, job.B.Span, job.D.Span, job.Args, i0, i1, 0, n);
+        }
+        else
+        {
+            int panels = (n + DensePanel - 1) / DensePanel;
+            int j0 = panels * part / parts * DensePanel, j1 = Math.Min(n, panels * (part + 1) / parts * DensePanel);
+            DenseRange(job.X.Span, job.W.Span, job.B.Span, job.D.Span, job.Args, 0, m, j0, j1);
+        }
+    }
+
+    // Rows [i0, i1) and columns [j0, j1) of the layer (j0 a multiple of the panel width; j1 one too, or n).
+    private static void DenseRange(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> d, DenseArgs args,
+        int i0, int i1, int j0, int j1)
+    {
+        int n = args.N;
         ref float X = ref MemoryMarshal.GetReference(x);
         ref float W = ref MemoryMarshal.GetReference(w);
         ref float B = ref MemoryMarshal.GetReference(bias);
         ref float D = ref MemoryMarshal.GetReference(d);
         Span<float> tail = stackalloc float[4 * DensePanel];
         ref float T = ref MemoryMarshal.GetReference(tail);
-        int i = 0;
-        while (i < m)
+        int i = i0;
+        while (i < i1)
         {
             int rows;
             // The widths are constants to the JIT: one path is compiled in, the others drop out.
             if (Vector512.IsHardwareAccelerated)
             {
-                rows = m - i >= 4 ? 4 : 1;
-                for (int j = 0; j < n; j += DensePanel)
+                rows = i1 - i >= 4 ? 4 : 1;
+                for (int j = j0; j < j1; j += DensePanel)
                 {
                     if (rows == 4)
                         Dense512x4(ref X, ref W, ref B, ref D, ref T, i, j, args);
-                    else if (j + DensePanel < n)
+                    else if (j + DensePanel < j1)
                     {
                         Dense512x1x2(ref X, ref W, ref B, ref D, ref T, i, j, args);
                         j += DensePanel;
@@ -116,25 +174,36 @@ public static partial class Kernels
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                rows = m - i >= 2 ? 2 : 1;
-                for (int j = 0; j < n; j += DensePanel)
+                rows = i1 - i >= 2 ? 2 : 1;
+                for (int j = j0; j < j1; j += DensePanel)
                     Dense256(ref X, ref W, ref B, ref D, ref T, i, j, rows, args);
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 rows = 1;
-                for (int j = 0; j < n; j += DensePanel)
+                for (int j = j0; j < j1; j += DensePanel)
                     Dense128(ref X, ref W, ref B, ref D, ref T, i, j, args);
             }
             else
             {
+                // Whole rows only: the layer is never split by columns without vectors.
                 rows = 1;
                 DenseScalar(ref X, ref W, ref B, ref D, i, args);
             }
-            if (activation == DenseActivation.Sigmoid)
-                Sigmoid(d.Slice(i * n, rows * n), d.Slice(i * n, rows * n));
-            else if (activation == DenseActivation.Tanh)
-                Tanh(d.Slice(i * n, rows * n), d.Slice(i * n, rows * n));
+            if (args.Activation is DenseActivation.Sigmoid or DenseActivation.Tanh)
+            {
+                // The finished rows at once, as before the split; a part of the columns row by row.
+                for (int r = i; r < i + rows; r++)
+                {
+                    var block = j0 == 0 && j1 == n ? d.Slice(i * n, rows * n) : d.Slice(r * n + j0, j1 - j0);
+                    if (args.Activation == DenseActivation.Sigmoid)
+                        Sigmoid(block, block);
+                    else
+                        Tanh(block, block);
+                    if (j0 == 0 && j1 == n)
+                        break;
+                }
+            }
             i += rows;
         }
     }

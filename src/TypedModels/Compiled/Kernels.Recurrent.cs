@@ -115,8 +115,9 @@ public static partial class Kernels
             F = f, G = g, H = h, BackwardF = backwardF, BackwardG = backwardG, BackwardH = backwardH, Parts = 1,
         };
         // Entries are independent: a batch worth it is split between threads, each stepping its share together.
-        int parts = Math.Min(Workers.Parts, batch);
-        if (parts > 1 && (long)shared * batch * directions * width * (inputSize + hidden) >= SplitMultiplyAdds)
+        // Pieces: a few per thread, so that the calling thread takes more of them while a worker is late.
+        int parts = Math.Min(Workers.Parts * Workers.PiecesPerThread, batch);
+        if (Workers.Parts > 1 && (long)shared * batch * directions * width * (inputSize + hidden) >= SplitMultiplyAdds)
         {
             unsafe
             {

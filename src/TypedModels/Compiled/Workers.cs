@@ -7,12 +7,12 @@ namespace TypedModels.Compiled;
 /// <summary>
 /// The threads a compiled kernel may split a large node over: one background thread per core beyond the first, started
 /// on first use, shared by every client in the process. A kernel hands <see cref="Run"/> a function and its arguments
-/// (pointers into memory the caller keeps pinned until the call returns); part 0 runs on the calling thread, the
-/// others on workers, and the call returns when all are done. Nothing is allocated per call. One caller uses the
+/// (pointers into memory the caller keeps pinned until the call returns); each part runs on whichever thread claims it
+/// first, the calling thread included, so a worker that is asleep or has no core to run on costs a call nothing but
+/// its own speed-up; the call returns when every part is done. Nothing is allocated per call. One caller uses the
 /// workers at a time: a second, concurrent caller runs every part itself, as does a caller whose client allows one
-/// thread (<see cref="TypedModelOptions.IntraOpThreads"/>), so servers that already keep every core busy with calls pay
-/// nothing. A worker spins for a while after its part (ONNX Runtime's pool does too), so that the next node or call finds it
-/// awake, then sleeps until it is given work.
+/// thread (<see cref="TypedModelOptions.IntraOpThreads"/>). A worker spins for a while after its part (ONNX Runtime's
+/// pool does too), so that the next node or call finds it awake, then sleeps until it is woken.
 /// </summary>
 internal static unsafe class Workers
 {
@@ -25,8 +25,13 @@ internal static unsafe class Workers
     private static int s_busy;
     private static delegate*<void*, int, void> s_body;
     private static void* s_arguments;
-    private static int s_pending;
+    private static int s_parts;
+    // The next part to claim: whoever claims a part runs it, so a worker that has not started yet (asleep, or without a
+    // core on a busy machine) is never waited for; its parts run on the calling thread. Closed between calls.
+    private static int s_next = Closed;
+    private static int s_done;
     private static Exception? s_failure;
+    private const int Closed = int.MaxValue / 2;
 
     [ThreadStatic]
     private static int t_limit;
@@ -38,19 +43,21 @@ internal static unsafe class Workers
         set => t_limit = value;
     }
 
-    /// <summary>How many parts a node worth splitting should be split into on this thread now: 1 when it must stay whole.</summary>
+    /// <summary>Pieces a split node is cut into per thread: a late worker's share is then taken up by the others.</summary>
+    public const int PiecesPerThread = 4;
+
+    /// <summary>How many threads a node worth splitting may use on this thread now: 1 when it must stay whole.</summary>
     public static int Parts => Math.Max(1, Math.Min(Limit, s_count + 1));
 
     /// <summary>
-    /// Runs <paramref name="body"/>(arguments, part) for every part in [0, <paramref name="parts"/>): part 0 on this
-    /// thread, the rest on workers when they are free, else here after it. Rethrows the first part's exception.
+    /// Runs <paramref name="body"/>(arguments, part) once for every part in [0, <paramref name="parts"/>), each on this
+    /// thread or a worker, whichever claims it first, and returns when all are done. Rethrows a part's exception.
     /// </summary>
     public static void Run(delegate*<void*, int, void> body, void* arguments, int parts)
     {
-        parts = Math.Min(parts, s_count + 1);
-        if (parts <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (parts <= 1 || s_count == 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            for (int part = 0; part < Math.Max(parts, 1); part++)
+            for (int part = 0; part < parts; part++)
                 body(arguments, part);
             return;
         }
@@ -59,19 +66,30 @@ internal static unsafe class Workers
             var workers = s_workers ?? Start();
             s_body = body;
             s_arguments = arguments;
+            s_parts = parts;
             s_failure = null;
-            Volatile.Write(ref s_pending, parts - 1);
-            for (int i = 0; i < parts - 1; i++)
-                workers[i].Give(i + 1);
+            Volatile.Write(ref s_done, 0);
+            // Opens the parts to claims: the fields above are written before any worker can claim one.
+            Volatile.Write(ref s_next, 0);
+            for (int i = 0; i < Math.Min(workers.Length, parts - 1); i++)
+                workers[i].Wake();
+            int ran = 0;
             try
             {
-                body(arguments, 0);
+                for (int part; (part = Interlocked.Increment(ref s_next) - 1) < parts; ran++)
+                    body(arguments, part);
             }
             finally
             {
+                // Only parts a worker has claimed are waited for; then the parts close before the next call's fields are written.
+                int done = Interlocked.Add(ref s_done, ran);
                 var wait = new SpinWait();
-                while (Volatile.Read(ref s_pending) != 0)
+                while (done < parts)
+                {
                     wait.SpinOnce(sleep1Threshold: -1);
+                    done = Volatile.Read(ref s_done);
+                }
+                Volatile.Write(ref s_next, Closed);
             }
             if (s_failure is { } failure)
                 ExceptionDispatchInfo.Throw(failure);
@@ -82,6 +100,25 @@ internal static unsafe class Workers
             s_arguments = null;
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    // Claims and runs parts of the current call until none is left.
+    private static void Help()
+    {
+        int ran = 0;
+        for (int part; (part = Interlocked.Increment(ref s_next) - 1) < Volatile.Read(ref s_parts); ran++)
+        {
+            try
+            {
+                s_body(s_arguments, part);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref s_failure, e, null);
+            }
+        }
+        if (ran > 0)
+            Interlocked.Add(ref s_done, ran);
     }
 
     private static Worker[] Start()
@@ -103,7 +140,6 @@ internal static unsafe class Workers
     {
         private readonly SemaphoreSlim _wake = new(0);
         private int _generation;
-        private int _part;
         private int _sleeping;
 
         public Worker(int index)
@@ -112,9 +148,8 @@ internal static unsafe class Workers
             thread.Start();
         }
 
-        public void Give(int part)
+        public void Wake()
         {
-            _part = part;
             Interlocked.Increment(ref _generation);
             if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 1)
                 _wake.Release();
@@ -136,15 +171,7 @@ internal static unsafe class Workers
                     continue;
                 }
                 seen = Volatile.Read(ref _generation);
-                try
-                {
-                    s_body(s_arguments, _part);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref s_failure, e, null);
-                }
-                Interlocked.Decrement(ref s_pending);
+                Help();
             }
         }
     }
