@@ -12,7 +12,7 @@ namespace TypedModels.Benchmarks;
 /// </summary>
 internal static class CompiledBackend
 {
-    public sealed record Row(int Batch, double CompiledNs, double HandWrittenNs, double FloorNs, double OnnxClientNs);
+    public sealed record Row(int Batch, double CompiledNs, double HandWrittenNs, double FloorNs, double OnnxClientNs, double CompiledMatMulNs);
 
     public static List<Row> Measure(int[] batches, TimeSpan perBatch)
     {
@@ -23,9 +23,9 @@ internal static class CompiledBackend
             protocols.Setup();
             try
             {
-                Func<float>[] paths = [protocols.Compiled, protocols.HandWritten, protocols.RawIoBinding, protocols.Typed];
+                Func<float>[] paths = [protocols.Compiled, protocols.HandWritten, protocols.RawIoBinding, protocols.Typed, protocols.CompiledMatMul];
                 var means = Interleave(paths, perBatch);
-                rows.Add(new Row(batch, means[0], means[1], means[2], means[3]));
+                rows.Add(new Row(batch, means[0], means[1], means[2], means[3], means[4]));
             }
             finally
             {

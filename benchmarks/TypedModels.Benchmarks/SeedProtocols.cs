@@ -32,6 +32,7 @@ public unsafe class SeedProtocols
     private RunOptions _runOptions = null!;
     private NumberModel _typed = null!;
     private CompiledNumberModel _compiled = null!;
+    private CompiledSeedMatMulModel _compiledMatMul = null!;
     private (OrtIoBinding Binding, OrtValue[] Values, IntPtr Input, IntPtr Predictions) _raw;
     private float[] _kernel1 = [], _bias1 = [], _kernel2 = [], _bias2 = [];
     private float[] _hidden = [], _predictions = []; // the hand-written path's outputs, as the client returns both
@@ -49,6 +50,7 @@ public unsafe class SeedProtocols
         _runOptions = new RunOptions();
         _typed = new NumberModel(Cpu);
         _compiled = new CompiledNumberModel();
+        _compiledMatMul = new CompiledSeedMatMulModel();
 
         // The floor for any ONNX Runtime client: buffers bound once, their addresses read once, RunWithBinding.
         var input = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [Batch, 1]);
@@ -128,6 +130,12 @@ public unsafe class SeedProtocols
     /// <summary>The same generated API with <c>Backend="Compiled"</c>: the graph as C#, no ONNX Runtime on the path.</summary>
     [Benchmark(Description = "compiled NumberModel (Backend=Compiled)")]
     public float Compiled() => _compiled.Predict(_numbers).Predictions[Batch - 1];
+
+    /// <summary>
+    /// The seed as TensorFlow exports dense layers (Tile → MatMul + Add → MatMul + Add, opset 13), compiled; measured in
+    /// the interleaved comparison only.
+    /// </summary>
+    public float CompiledMatMul() => _compiledMatMul.Predict(_numbers).Predictions[Batch - 1];
 
     /// <summary>What .NET users pick today: ML.NET's PredictionEngine over ApplyOnnxModel, one example per call.</summary>
     [Benchmark(Description = "ML.NET PredictionEngine")]

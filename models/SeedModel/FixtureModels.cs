@@ -48,6 +48,7 @@ public static class FixtureModels
         ["frontend.onnx"] = FrontEnd(),
         ["mobile.onnx"] = Mobile(),
         ["lstm64.onnx"] = Lstm64(),
+        ["seed_matmul.onnx"] = SeedModelWriter.Build(SeedModelTrainer.Train(), matMulAdd: true),
     };
 
     /// <summary>One Identity per element type: <c>x_T</c> [n] → <c>y_T</c> [n].</summary>

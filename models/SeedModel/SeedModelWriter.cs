@@ -7,7 +7,8 @@ namespace TypedModels.SeedModel;
 
 /// <summary>
 /// Writes the seed's serving signature as ONNX: input <c>number</c> float [batch, 1], tiled inside the graph
-/// to [batch, 2], then two Gemm layers whose outputs are <c>hidden</c> [batch, 4] and <c>predictions</c> [batch, 1].
+/// to [batch, 2], then two Gemm layers whose outputs are <c>hidden</c> [batch, 4] and <c>predictions</c> [batch, 1];
+/// or, as TensorFlow's exporter writes dense layers, each layer a MatMul and an Add of its bias (opset 13).
 /// </summary>
 public static class SeedModelWriter
 {
@@ -17,18 +18,26 @@ public static class SeedModelWriter
 
     public static byte[] Write(SeedWeights weights) => Build(weights).ToByteArray();
 
-    public static ModelProto Build(SeedWeights weights)
+    public static ModelProto Build(SeedWeights weights, bool matMulAdd = false)
     {
+        NodeProto[] layers = matMulAdd
+            ?
+            [
+                Node("dense/MatMul", "MatMul", ["features", "dense/kernel"], "dense/product"),
+                Node("dense/BiasAdd", "Add", ["dense/product", "dense/bias"], "hidden"),
+                Node("dense_1/MatMul", "MatMul", ["hidden", "dense_1/kernel"], "dense_1/product"),
+                Node("dense_1/BiasAdd", "Add", ["dense_1/product", "dense_1/bias"], "predictions"),
+            ]
+            :
+            [
+                Node("dense", "Gemm", ["features", "dense/kernel", "dense/bias"], "hidden"),
+                Node("dense_1", "Gemm", ["hidden", "dense_1/kernel", "dense_1/bias"], "predictions"),
+            ];
         var graph = new GraphProto
         {
             Name = "number",
             DocString = "Predicts 2·number; hidden is the first dense layer (the seed's changed prediction tensors).",
-            Node =
-            {
-                Node("tile", "Tile", ["number", "tile/repeats"], "features"),
-                Node("dense", "Gemm", ["features", "dense/kernel", "dense/bias"], "hidden"),
-                Node("dense_1", "Gemm", ["hidden", "dense_1/kernel", "dense_1/bias"], "predictions"),
-            },
+            Node = { Node("tile", "Tile", ["number", "tile/repeats"], "features"), layers },
             Initializer =
             {
                 new TensorProto { Name = "tile/repeats", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 2 }, Int64Data = { 1, 2 } },
@@ -47,7 +56,7 @@ public static class SeedModelWriter
         return new ModelProto
         {
             IrVersion = 8,
-            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = Opset } },
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = matMulAdd ? 13 : Opset } },
             ProducerName = Producer,
             ProducerVersion = ProducerVersion,
             DocString = "The seed's number model: two linear layers trained to double a number.",

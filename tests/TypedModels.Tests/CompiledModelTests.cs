@@ -80,6 +80,29 @@ public sealed class CompiledModelTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
+    public void The_seed_written_as_MatMul_and_Add_computes_the_same_bits_as_its_Gemm_form()
+    {
+        // TensorFlow's form of the same layers (models/fixtures/seed_matmul.onnx): the Adds fold into the written-out
+        // products, whose sums round as Gemm's (the product, then the bias).
+        using var matMul = new CompiledSeedMatMulModel();
+        using var onnxMatMul = new SeedMatmulModel(Cpu);
+        float[] numbers = [.. Enumerable.Range(0, 300).Select(i => (i - 150) * 3.7f)];
+        var gemm = _compiled.Predict(numbers);
+        var (hidden, predictions) = matMul.Predict(numbers);
+        Assert.Equal(gemm.Hidden.ToArray(), hidden.ToArray());
+        Assert.Equal(gemm.Predictions.ToArray(), predictions.ToArray());
+        // ONNX Runtime fuses the two products of a row (MLAS's FMA): within a few units of rounding of the terms' scale.
+        var onnx = onnxMatMul.Predict(numbers);
+        for (int i = 0; i < numbers.Length; i++)
+        {
+            double scale = Math.Abs(numbers[i]) * 4 + 4;
+            for (int j = 0; j < 4; j++)
+                Assert.Equal(onnx.Hidden[i * 4 + j], hidden[i * 4 + j], tolerance: 1e-6 * scale);
+            Assert.Equal(onnx.Predictions[i], predictions[i], tolerance: 1e-6 * scale * 4);
+        }
+    }
+
+    [Fact]
     public void The_same_api_runs_compiled_by_default_and_on_onnx_runtime_for_a_model_loaded_at_run_time()
     {
         Assert.Equal(ModelBackend.Compiled, _compiled.Backend);

@@ -81,9 +81,9 @@ internal static class DenseFusion
     }
 
     /// <summary>
-    /// Folds an Add of a known bias (a row of N, or one value) into the dense step without a bias that writes the other
-    /// input, as TensorFlow and PyTorch export a dense layer (MatMul, then Add): the kernel adds it after the sum, as
-    /// the Add would.
+    /// Folds an Add of a known bias (a row of N, or one value) into the dense step, or the written-out MatMul, without a
+    /// bias that writes the other input, as TensorFlow and PyTorch export a dense layer (MatMul, then Add): the kernel or
+    /// the arithmetic adds it after the sum, as the Add would.
     /// </summary>
     public static bool TryBias(NodeContext node, PlanDim[] shape)
     {
@@ -92,15 +92,24 @@ internal static class DenseFusion
         for (int side = 0; side < 2; side++)
         {
             var (x, c) = (node.Input(side), node.Input(1 - side));
-            if (x.ElementType != "float" || x.Index < 0 || c.Floats is not { } bias || !node.OnlyReader(side)
-                || !shape.SequenceEqual(x.Shape)
-                || node.Steps.OfType<DenseStep>().LastOrDefault(s => s.D == x.Index) is not { Activation: "None", Bias: < 0 } dense)
+            if (x.ElementType != "float" || x.Index < 0 || c.Floats is not { } bias || !node.OnlyReader(side) || !shape.SequenceEqual(x.Shape))
                 continue;
-            bool row = c.Shape.Length > 0 && c.Shape[c.Shape.Length - 1] == PlanDim.Fixed(dense.N) && c.Shape.Take(c.Shape.Length - 1).All(d => d == PlanDim.Fixed(1));
+            // The dense kernel's step, or a MatMul small enough to be written out as arithmetic (its bias added last there too).
+            var producer = node.Steps.LastOrDefault(s => s is DenseStep dense ? dense.D == x.Index : s is MatMulStep product && product.D == x.Index);
+            int n;
+            if (producer is DenseStep { Activation: "None", Bias: < 0 } layer)
+                n = layer.N;
+            else if (producer is MatMulStep { Bias: < 0, ABatch.Count: 0, BBatch.Count: 0 } product && product.WrittenOut(node.ConstantFloats(product.B) is not null))
+                n = (int)product.N.Value;
+            else
+                continue;
+            bool row = c.Shape.Length > 0 && c.Shape[c.Shape.Length - 1] == PlanDim.Fixed(n) && c.Shape.Take(c.Shape.Length - 1).All(d => d == PlanDim.Fixed(1));
             if (!row && bias.Length != 1)
                 continue;
-            int b = row ? node.Tensor(1 - side) : node.Constant(node.Name + " (bias row)", new Value("float", [PlanDim.Fixed(dense.N)]) { Floats = Enumerable.Repeat(bias[0], dense.N).ToArray() });
-            node.Replace(dense, dense with { Bias = b, Node = dense.Node + " + " + node.Name });
+            int b = row ? node.Tensor(1 - side) : node.Constant(node.Name + " (bias row)", new Value("float", [PlanDim.Fixed(n)]) { Floats = Enumerable.Repeat(bias[0], n).ToArray() });
+            node.Replace(producer, producer is DenseStep kernel
+                ? kernel with { Bias = b, Node = kernel.Node + " + " + node.Name }
+                : ((MatMulStep)producer) with { Bias = b, Node = producer.Node + " + " + node.Name });
             // The sum's own value, not an alias of it, so that an activation after the Add finds the step that writes it.
             node.Define(x, 0);
             return true;

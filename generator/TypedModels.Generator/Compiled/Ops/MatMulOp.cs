@@ -48,16 +48,23 @@ internal sealed class MatMulOp : Op
     }
 }
 
-/// <summary><c>Kernels.MatMul</c>, or straight-line arithmetic for a small constant B without batches.</summary>
+/// <summary>
+/// <c>Kernels.MatMul</c>, or straight-line arithmetic for a small constant B without batches, then the row
+/// <see cref="Bias"/> of an Add folded into it (<see cref="DenseFusion.TryBias"/>) when there is one.
+/// </summary>
 internal sealed record MatMulStep(string Node, string OpType, int A, EquatableArray<PlanDim> ABatch, int B, EquatableArray<PlanDim> BBatch, int D,
-    EquatableArray<PlanDim> DBatch, EquatableArray<PlanDim> M, PlanDim K, PlanDim N) : PlanStep(Node, OpType)
+    EquatableArray<PlanDim> DBatch, EquatableArray<PlanDim> M, PlanDim K, PlanDim N, int Bias = -1) : PlanStep(Node, OpType)
 {
+    /// <summary>Whether the product is written out as arithmetic, given whether B is known.</summary>
+    public bool WrittenOut(bool knownB) => knownB && ABatch.Count == 0 && BBatch.Count == 0 && K.IsFixed && N.IsFixed && K.Value * N.Value <= Dense.InlineWeights;
+
     public override void Emit(StepWriter w)
     {
-        if (ABatch.Count == 0 && BBatch.Count == 0 && K.IsFixed && N.IsFixed && K.Value * N.Value <= Dense.InlineWeights && w.ConstantFloats(B) is { } b)
+        if (w.ConstantFloats(B) is { } b && WrittenOut(knownB: true))
         {
             int k = (int)K.Value, n = (int)N.Value;
-            Dense.Write(w.Code, w.Tensor(A), w.Tensor(D), StepWriter.Count(M), n, k, (p, j) => b[p * n + j], 1f, null);
+            var bias = Bias < 0 ? null : w.ConstantFloats(Bias);
+            Dense.Write(w.Code, w.Tensor(A), w.Tensor(D), StepWriter.Count(M), n, k, (p, j) => b[p * n + j], 1f, bias is null ? null : j => bias[j]);
             return;
         }
         w.Call("MatMul", ("a", w.Tensor(A)), ("aBatch", w.Shape(ABatch)), ("b", w.Tensor(B)), ("bBatch", w.Shape(BBatch)), ("d", w.Tensor(D)),
