@@ -82,6 +82,9 @@ public sealed class DenseKernelTests
     [InlineData(5, 97, 300)]
     [InlineData(17, 33, 256)]
     [InlineData(2, 64, 513)]
+    [InlineData(1, 64, 768)]
+    [InlineData(1, 32, 512)]
+    [InlineData(1, 16, 1536)]
     public void Every_vector_width_rounds_as_ONNX_Runtime_orders_the_sums(int m, int n, int k)
     {
         // The bias, then each slice of 256 products summed from zero in k order as fused multiply-adds and added: what

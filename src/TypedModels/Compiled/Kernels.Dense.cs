@@ -258,11 +258,37 @@ public static partial class Kernels
         ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
         ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
         var (t0, t1) = Bias512(ref bias, ref tail, j, a);
-        for (int start = 0; start < k; start += DenseSliceK)
+        int start = 0;
+        // Two slices at once: each is summed from zero, so their chains are independent and twice as many fused
+        // multiply-adds are in flight; they are added to the output in order, as one slice at a time would add them.
+        for (; start + DenseSliceK < k; start += 2 * DenseSliceK)
         {
-            int end = Math.Min(k, start + DenseSliceK);
+            int second = Math.Min(k - start - DenseSliceK, DenseSliceK);
+            Vector512<float> c0 = default, c1 = default, e0 = default, e1 = default;
+            int p = start;
+            for (; p < start + second; p++)
+            {
+                var v = Vector512.Create(Unsafe.Add(ref x0, p));
+                var u = Vector512.Create(Unsafe.Add(ref x0, p + DenseSliceK));
+                nuint at = (nuint)p * DensePanel, far = (nuint)(p + DenseSliceK) * DensePanel;
+                c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at), c0);
+                c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at + 16), c1);
+                e0 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref panel, far), e0);
+                e1 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref panel, far + 16), e1);
+            }
+            for (; p < start + DenseSliceK; p++)
+            {
+                var v = Vector512.Create(Unsafe.Add(ref x0, p));
+                c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel), c0);
+                c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16), c1);
+            }
+            (t0, t1) = (t0 + c0, t1 + c1);
+            (t0, t1) = (t0 + e0, t1 + e1);
+        }
+        if (start < k)
+        {
             Vector512<float> c0 = default, c1 = default;
-            for (int p = start; p < end; p++)
+            for (int p = start; p < k; p++)
             {
                 var v = Vector512.Create(Unsafe.Add(ref x0, p));
                 c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel), c0);
@@ -283,17 +309,50 @@ public static partial class Kernels
         ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
         var (t0, t1) = Bias512(ref bias, ref tail, j, a);
         var (t2, t3) = Bias512(ref bias, ref tail, j + DensePanel, a);
-        for (int start = 0; start < k; start += DenseSliceK)
+        int start = 0;
+        // Two slices at once, as in Dense512x1: eight independent chains, added in slice order.
+        for (; start + DenseSliceK < k; start += 2 * DenseSliceK)
         {
-            int end = Math.Min(k, start + DenseSliceK);
-            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-            for (int p = start; p < end; p++)
+            int second = Math.Min(k - start - DenseSliceK, DenseSliceK);
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, e0 = default, e1 = default, e2 = default, e3 = default;
+            int p = start;
+            for (; p < start + second; p++)
             {
                 var v = Vector512.Create(Unsafe.Add(ref x0, p));
-                c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel), c0);
-                c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel + 16), c1);
-                c2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, (nuint)p * DensePanel), c2);
-                c3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, (nuint)p * DensePanel + 16), c3);
+                var u = Vector512.Create(Unsafe.Add(ref x0, p + DenseSliceK));
+                nuint at = (nuint)p * DensePanel, far = (nuint)(p + DenseSliceK) * DensePanel;
+                c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at), c0);
+                c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at + 16), c1);
+                c2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, at), c2);
+                c3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, at + 16), c3);
+                e0 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref panel, far), e0);
+                e1 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref panel, far + 16), e1);
+                e2 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref next, far), e2);
+                e3 = Vector512.FusedMultiplyAdd(u, Vector512.LoadUnsafe(ref next, far + 16), e3);
+            }
+            for (; p < start + DenseSliceK; p++)
+            {
+                var v = Vector512.Create(Unsafe.Add(ref x0, p));
+                nuint at = (nuint)p * DensePanel;
+                c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at), c0);
+                c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at + 16), c1);
+                c2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, at), c2);
+                c3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, at + 16), c3);
+            }
+            (t0, t1, t2, t3) = (t0 + c0, t1 + c1, t2 + c2, t3 + c3);
+            (t0, t1, t2, t3) = (t0 + e0, t1 + e1, t2 + e2, t3 + e3);
+        }
+        if (start < k)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (int p = start; p < k; p++)
+            {
+                var v = Vector512.Create(Unsafe.Add(ref x0, p));
+                nuint at = (nuint)p * DensePanel;
+                c0 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at), c0);
+                c1 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref panel, at + 16), c1);
+                c2 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, at), c2);
+                c3 = Vector512.FusedMultiplyAdd(v, Vector512.LoadUnsafe(ref next, at + 16), c3);
             }
             (t0, t1, t2, t3) = (t0 + c0, t1 + c1, t2 + c2, t3 + c3);
         }
