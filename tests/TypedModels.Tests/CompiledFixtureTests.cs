@@ -36,6 +36,24 @@ public sealed class CompiledFixtureTests(ITestOutputHelper log)
         Report(check);
     }
 
+    /// <summary>
+    /// The 64-step LSTM of issue 19 (hidden 64: gate rows of 256, one product of 16 vectors per step), at batch 1 and
+    /// at 5, where its entries step together and are split between threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void Lstm64_matches_onnx_runtime(int batch)
+    {
+        var random = new Random(batch);
+        float[] x = [.. Enumerable.Range(0, 64 * batch * 40).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        using var onnx = new Lstm64Model(Cpu);
+        using var compiled = new CompiledLstm64Model();
+        var check = new Comparison("lstm64", batch);
+        check.Match("probs", onnx.Predict(x).Probs, compiled.Predict(x).Probs);
+        Report(check);
+    }
+
     /// <summary>Two lengths of audio per batch, on one client: the derived frame count is computed per call.</summary>
     [Theory]
     [InlineData(1)]
