@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TypedModels.Compiled;
 
@@ -64,9 +66,32 @@ public static partial class Kernels
     }
 
     /// <summary><c>HardSigmoid</c>: max(0, min(1, alpha·x + beta)).</summary>
+    /// <remarks>
+    /// A vector at a time where the hardware has them: alpha·x rounded, then + beta rounded (no FMA, as the scalar
+    /// expression rounds), and Vector*.Min/Max, which order NaN and ±0 as MathF.Min/Max do; the tail one by one.
+    /// </remarks>
     public static void HardSigmoid(ReadOnlySpan<float> x, float alpha, float beta, Span<float> d)
     {
-        for (int i = 0; i < x.Length; i++)
+        if (d.Length < x.Length)
+            throw new ArgumentException("The output is shorter than the input.", nameof(d));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var a = Vector512.Create(alpha);
+            var b = Vector512.Create(beta);
+            for (; i + Vector512<float>.Count <= x.Length; i += Vector512<float>.Count)
+                Vector512.Max(Vector512<float>.Zero, Vector512.Min(Vector512<float>.One, a * Vector512.LoadUnsafe(ref xr, (nuint)i) + b)).StoreUnsafe(ref dr, (nuint)i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var a = Vector256.Create(alpha);
+            var b = Vector256.Create(beta);
+            for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+                Vector256.Max(Vector256<float>.Zero, Vector256.Min(Vector256<float>.One, a * Vector256.LoadUnsafe(ref xr, (nuint)i) + b)).StoreUnsafe(ref dr, (nuint)i);
+        }
+        for (; i < x.Length; i++)
             d[i] = MathF.Max(0, MathF.Min(1, alpha * x[i] + beta));
     }
 
@@ -199,9 +224,35 @@ public static partial class Kernels
     }
 
     /// <summary><c>HardSwish</c>: x·max(0, min(1, x/6 + 1/2)), ONNX's HardSigmoid (alpha 1/6, beta 1/2) times x.</summary>
+    /// <remarks>Vectors where the hardware has them, rounding step by step as the scalar tail does (see <see cref="HardSigmoid"/>).</remarks>
     public static void HardSwish(ReadOnlySpan<float> x, Span<float> d)
     {
-        for (int i = 0; i < x.Length; i++)
+        if (d.Length < x.Length)
+            throw new ArgumentException("The output is shorter than the input.", nameof(d));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var sixth = Vector512.Create(1f / 6);
+            var half = Vector512.Create(0.5f);
+            for (; i + Vector512<float>.Count <= x.Length; i += Vector512<float>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                (v * Vector512.Max(Vector512<float>.Zero, Vector512.Min(Vector512<float>.One, sixth * v + half))).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var sixth = Vector256.Create(1f / 6);
+            var half = Vector256.Create(0.5f);
+            for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                (v * Vector256.Max(Vector256<float>.Zero, Vector256.Min(Vector256<float>.One, sixth * v + half))).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
             d[i] = x[i] * MathF.Max(0, MathF.Min(1, 1f / 6 * x[i] + 0.5f));
     }
 
