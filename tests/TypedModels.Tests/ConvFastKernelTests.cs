@@ -111,6 +111,58 @@ public sealed class ConvFastKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(Kernels.ConvActivation.Relu)]
+    [InlineData(Kernels.ConvActivation.LeakyRelu)]
+    [InlineData(Kernels.ConvActivation.HardSigmoid)]
+    [InlineData(Kernels.ConvActivation.HardSwish)]
+    [InlineData(Kernels.ConvActivation.Sigmoid)]
+    [InlineData(Kernels.ConvActivation.Tanh)]
+    public void A_fused_activation_rounds_as_the_separate_kernel(Kernels.ConvActivation activation)
+    {
+        // Each fast form with the activation folded in against the same form without it followed by the op's own kernel:
+        // bit for bit, over maps that are not a multiple of 4 (the last group overlaps) and rows with vector tails.
+        var random = new Random(23 + (int)activation);
+        const float alpha = 0.3f, beta = 0.45f;
+        void Separate(Span<float> d)
+        {
+            switch (activation)
+            {
+                case Kernels.ConvActivation.Relu: Kernels.Relu(d.ToArray(), d); break;
+                case Kernels.ConvActivation.LeakyRelu: Kernels.LeakyRelu(d.ToArray(), alpha, d); break;
+                case Kernels.ConvActivation.HardSigmoid: Kernels.HardSigmoid(d.ToArray(), alpha, beta, d); break;
+                case Kernels.ConvActivation.HardSwish: Kernels.HardSwish(d.ToArray(), d); break;
+                case Kernels.ConvActivation.Sigmoid: Kernels.Sigmoid(d.ToArray(), d); break;
+                case Kernels.ConvActivation.Tanh: Kernels.Tanh(d.ToArray(), d); break;
+            }
+        }
+        foreach (var (channels, maps, height, width, stride) in new[] { (3, 8, 48, 40, 2), (5, 7, 9, 37, 1), (8, 16, 24, 96, 1), (16, 16, 12, 48, 2), (32, 32, 6, 24, 2), (2, 3, 5, 7, 1) })
+        {
+            int[] xShape = [2, channels, height, width], ones = [1, 1], strides = [stride, stride], pads = [1, 1, 1, 1];
+            int oh = (height - 1) / stride + 1, ow = (width - 1) / stride + 1;
+            float[] x = Random(random, Size(xShape)), b = Random(random, maps);
+            // Scaled up so that the activations' clamps and tails are all reached.
+            for (int i = 0; i < x.Length; i++)
+                x[i] *= 6;
+            var cases = new (int[] WShape, int[] DShape, Action<float[], float[], Kernels.ConvActivation> Run)[]
+            {
+                ([maps, channels, 1, 1], [2, maps, height, width], (w, d, a) => Kernels.ConvPointwise(x, xShape, w, b, d, [2, maps, height, width], a, alpha, beta)),
+                ([channels, 1, 3, 3], [2, channels, oh, ow], (w, d, a) => Kernels.ConvDepthwise(x, xShape, w, [channels, 1, 3, 3], b.AsSpan(0, Math.Min(maps, channels)).ToArray().Concat(new float[Math.Max(0, channels - maps)]).ToArray(),
+                    strides, pads, d, [2, channels, oh, ow], new float[height * stride * (ow + 2)], a, alpha, beta)),
+                ([maps, channels, 3, 3], [2, maps, oh, ow], (w, d, a) => Kernels.ConvIm2Col(x, xShape, w, [maps, channels, 3, 3], b, strides, ones, pads, d, [2, maps, oh, ow],
+                    new float[channels * 9 * ow * 2 + channels * height * width], a, alpha, beta)),
+            };
+            foreach (var (wShape, dShape, run) in cases)
+            {
+                float[] w = Random(random, Size(wShape)), fused = new float[Size(dShape)], separate = new float[Size(dShape)];
+                run(w, separate, Kernels.ConvActivation.None);
+                Separate(separate);
+                run(w, fused, activation);
+                Assert.Equal(separate.Select(BitConverter.SingleToInt32Bits), fused.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
+
     [Fact]
     public void No_fast_kernel_allocates()
     {
@@ -125,6 +177,9 @@ public sealed class ConvFastKernelTests
             Kernels.ConvDepthwise(x, xShape, dw, dwShape, b.AsSpan(0, 6), ones, pads, dd, ddShape);
             Kernels.ConvDepthwise(x, xShape, dw, dwShape, b.AsSpan(0, 6), twos, pads, half, halfShape, phases);
             Kernels.ConvIm2Col(x, xShape, im, imShape, b, ones, ones, pads, d, dShape, scratch);
+            Kernels.ConvPointwise(x, xShape, pw, b, d, dShape, Kernels.ConvActivation.HardSwish);
+            Kernels.ConvDepthwise(x, xShape, dw, dwShape, b.AsSpan(0, 6), twos, pads, half, halfShape, phases, Kernels.ConvActivation.Relu);
+            Kernels.ConvIm2Col(x, xShape, im, imShape, b, ones, ones, pads, d, dShape, scratch, Kernels.ConvActivation.LeakyRelu, 0.1f);
         });
         Assert.Equal(0, allocated);
     }

@@ -119,6 +119,27 @@ public sealed class ElementwiseMoreKernelTests
             Run((x, d) => Kernels.GeluTanh(x, d), x), 2);
     }
 
+    [Fact]
+    public void HardSwish_and_HardSigmoid_vectors_round_as_the_scalar_formula_does()
+    {
+        // The kernels go a vector at a time with a scalar tail; every element must be the scalar expression's float, bit
+        // for bit, NaN, the infinities, ±0 and the points where the clamps bite among them, at every offset in a vector.
+        float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 3f, -3f, 2.5f, -2.5f, 1e-30f, -1e-30f, 6f, -6f, float.MaxValue, -float.MaxValue];
+        float[] x = [.. special, .. Values(200, -8, 8, 3), .. special.Reverse()];
+        var hardSwish = Run((x, d) => Kernels.HardSwish(x, d), x);
+        var hardSigmoid = Run((x, d) => Kernels.HardSigmoid(x, 0.3f, 0.4f, d), x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            Assert.Equal(BitConverter.SingleToInt32Bits(v * MathF.Max(0, MathF.Min(1, 1f / 6 * v + 0.5f))), BitConverter.SingleToInt32Bits(hardSwish[i]));
+            Assert.Equal(BitConverter.SingleToInt32Bits(MathF.Max(0, MathF.Min(1, 0.3f * v + 0.4f))), BitConverter.SingleToInt32Bits(hardSigmoid[i]));
+        }
+        // In place, as a fused Conv runs them.
+        var copy = x.ToArray();
+        Kernels.HardSwish(copy, copy);
+        Assert.Equal(hardSwish.Select(BitConverter.SingleToInt32Bits), copy.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Theory]
     [MemberData(nameof(Sizes))]
     public void HardSwish_Celu_and_Mish_follow_their_formulas(int size)

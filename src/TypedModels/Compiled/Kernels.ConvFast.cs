@@ -19,26 +19,85 @@ namespace TypedModels.Compiled;
 public static partial class Kernels
 {
     /// <summary>
-    /// <c>Conv</c> with a 1×…×1 kernel, stride 1, no pads and group 1 of <paramref name="x"/> [N, C, D1..Dn] with
-    /// <paramref name="w"/> [M, C, 1..1] into <paramref name="d"/> [N, M, D1..Dn], plus <paramref name="b"/> [M] (empty: none).
+    /// The activation a fast Conv applies to its finished output (the planner folds the node that follows the Conv into
+    /// it when nothing else reads the Conv's output): the op's own kernel run in place on each finished block while it
+    /// is in cache, so it rounds exactly as the separate node would.
     /// </summary>
-    public static void ConvPointwise(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> d, ReadOnlySpan<int> dShape)
+    public enum ConvActivation
+    {
+        /// <summary>The sum plus the bias, as it is.</summary>
+        None,
+
+        /// <summary><see cref="Relu"/>.</summary>
+        Relu,
+
+        /// <summary><see cref="LeakyRelu"/> with alpha.</summary>
+        LeakyRelu,
+
+        /// <summary><see cref="HardSigmoid"/> with alpha and beta.</summary>
+        HardSigmoid,
+
+        /// <summary><see cref="HardSwish"/>.</summary>
+        HardSwish,
+
+        /// <summary><see cref="Sigmoid"/>.</summary>
+        Sigmoid,
+
+        /// <summary><see cref="Tanh"/>.</summary>
+        Tanh,
+    }
+
+    // The activation's kernel over a finished block, in place.
+    private static void Activate(Span<float> block, ConvActivation activation, float alpha, float beta)
+    {
+        switch (activation)
+        {
+            case ConvActivation.Relu:
+                Relu(block, block);
+                break;
+            case ConvActivation.LeakyRelu:
+                LeakyRelu(block, alpha, block);
+                break;
+            case ConvActivation.HardSigmoid:
+                HardSigmoid(block, alpha, beta, block);
+                break;
+            case ConvActivation.HardSwish:
+                HardSwish(block, block);
+                break;
+            case ConvActivation.Sigmoid:
+                Sigmoid(block, block);
+                break;
+            case ConvActivation.Tanh:
+                Tanh(block, block);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// <c>Conv</c> with a 1×…×1 kernel, stride 1, no pads and group 1 of <paramref name="x"/> [N, C, D1..Dn] with
+    /// <paramref name="w"/> [M, C, 1..1] into <paramref name="d"/> [N, M, D1..Dn], plus <paramref name="b"/> [M] (empty: none),
+    /// then <paramref name="activation"/> (with <paramref name="alpha"/> and <paramref name="beta"/> where it takes them).
+    /// </summary>
+    public static void ConvPointwise(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> d, ReadOnlySpan<int> dShape,
+        ConvActivation activation = ConvActivation.None, float alpha = 0f, float beta = 0f)
     {
         int batch = xShape[0], channels = xShape[1], maps = dShape[1];
         int size = 1;
         for (int i = 2; i < xShape.Length; i++)
             size *= xShape[i];
         for (int n = 0; n < batch; n++)
-            ConvProduct(w, maps, channels, x.Slice(n * channels * size, channels * size), size, size, b, d.Slice(n * maps * size, maps * size), size);
+            ConvProduct(w, maps, channels, x.Slice(n * channels * size, channels * size), size, size, b, d.Slice(n * maps * size, maps * size), size, activation, alpha, beta);
     }
 
     /// <summary>
     /// Depthwise 2-D <c>Conv</c> (group = C = M, dilations 1) of <paramref name="x"/> [N, C, H, W] with <paramref name="w"/>
     /// [C, 1, kh, kw] into <paramref name="d"/> [N, C, OH, OW], plus <paramref name="b"/> [C] (empty: none); any kernel size,
-    /// <paramref name="strides"/> [sh, sw] and <paramref name="pads"/> [top, left, bottom, right].
+    /// <paramref name="strides"/> [sh, sw] and <paramref name="pads"/> [top, left, bottom, right]; then
+    /// <paramref name="activation"/> (with <paramref name="alpha"/> and <paramref name="beta"/> where it takes them), a map at a time.
     /// </summary>
     public static void ConvDepthwise(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<int> wShape, ReadOnlySpan<float> b,
-        ReadOnlySpan<int> strides, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch = default)
+        ReadOnlySpan<int> strides, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch = default,
+        ConvActivation activation = ConvActivation.None, float alpha = 0f, float beta = 0f)
     {
         int batch = xShape[0], channels = xShape[1], height = xShape[2], width = xShape[3];
         int kh = wShape[2], kw = wShape[3], oh = dShape[2], ow = dShape[3];
@@ -104,6 +163,7 @@ public static partial class Kernels
                     for (int ox = hi; ox < ow; ox++)
                         row[ox] = DepthwisePoint(input, kernel, width, kw, y0, kyLo, kyHi, ox * sx - left) + bias;
                 }
+                Activate(map, activation, alpha, beta);
             }
     }
 
@@ -273,10 +333,12 @@ public static partial class Kernels
     /// 1-D or 2-D <c>Conv</c> with group 1 of <paramref name="x"/> [N, C, (H,) W] with <paramref name="w"/> [M, C, (kh,) kw]
     /// into <paramref name="d"/> [N, M, (OH,) OW], plus <paramref name="b"/> [M] (empty: none), through
     /// <paramref name="scratch"/>: a band of output rows' windows as [C·kh·kw, rows·OW] (its length, a multiple of
-    /// C·kh·kw·OW, sets the band), then the product with the weights.
+    /// C·kh·kw·OW, sets the band), then the product with the weights; then <paramref name="activation"/> (with
+    /// <paramref name="alpha"/> and <paramref name="beta"/> where it takes them).
     /// </summary>
     public static void ConvIm2Col(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<int> wShape, ReadOnlySpan<float> b,
-        ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch)
+        ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch,
+        ConvActivation activation = ConvActivation.None, float alpha = 0f, float beta = 0f)
     {
         bool two = xShape.Length == 4;
         int batch = xShape[0], channels = xShape[1], maps = dShape[1];
@@ -307,7 +369,7 @@ public static partial class Kernels
             var output = d.Slice(n * maps * positions, maps * positions);
             if (!two)
             {
-                Windows1D(image, channels, width, kw, sx, dx, left, phase, ow, band, w, maps, b, output, scratch);
+                Windows1D(image, channels, width, kw, sx, dx, left, phase, ow, band, w, maps, b, output, scratch, activation, alpha, beta);
                 continue;
             }
             for (int oy0 = 0; oy0 < oh; oy0 += band)
@@ -345,14 +407,14 @@ public static partial class Kernels
                                         segment[ox] = source[ox * sx + x0];
                             }
                         }
-                ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(oy0 * ow), positions);
+                ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(oy0 * ow), positions, activation, alpha, beta);
             }
         }
     }
 
     // 1-D: the windows of output columns [o0, o0 + band) at a time, then their product; image's rows in phases when phase = stride.
     private static void Windows1D(ReadOnlySpan<float> image, int channels, int width, int kw, int sx, int dx, int left, int phase, int ow, int band,
-        ReadOnlySpan<float> w, int maps, ReadOnlySpan<float> b, Span<float> output, Span<float> scratch)
+        ReadOnlySpan<float> w, int maps, ReadOnlySpan<float> b, Span<float> output, Span<float> scratch, ConvActivation activation, float alpha, float beta)
     {
         int depth = channels * kw;
         for (int o0 = 0; o0 < ow; o0 += band)
@@ -380,19 +442,39 @@ public static partial class Kernels
                         for (int ox = start; ox < end; ox++)
                             line[ox - o0] = source[ox * sx + x0];
                 }
-            ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(o0), ow);
+            ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(o0), ow, activation, alpha, beta);
         }
     }
 
     // d[m, j] = b[m] + Σ_k w[m, k] · x[k, j] for m < rows, j < columns: w is [rows, depth], x's rows are xStride apart,
-    // d's dStride apart.
+    // d's dStride apart; then the activation, 4 maps at a time while their rows are in cache (the last 4 overlapping the
+    // ones before store the same sums again, then activate them once more from those sums).
     private static void ConvProduct(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
-        Span<float> d, int dStride)
+        Span<float> d, int dStride, ConvActivation activation = ConvActivation.None, float alpha = 0f, float beta = 0f)
     {
         if (rows == 0 || columns == 0)
             return;
         if ((long)(depth - 1) * xStride + columns > x.Length || (long)(rows - 1) * dStride + columns > d.Length || (long)rows * depth > w.Length || (!b.IsEmpty && b.Length < rows))
             throw new ArgumentException("The spans are shorter than the product's shapes.");
+        if (activation == ConvActivation.None)
+        {
+            Product(w, rows, depth, x, columns, xStride, b, d, dStride);
+            return;
+        }
+        int group = Math.Min(rows, 4);
+        for (int m0 = 0; m0 < rows; m0 += group)
+        {
+            int m = Math.Min(m0, rows - group);
+            Product(w.Slice(m * depth), group, depth, x, columns, xStride, b.IsEmpty ? b : b.Slice(m), d.Slice(m * dStride), dStride);
+            for (int r = 0; r < group; r++)
+                Activate(d.Slice((m + r) * dStride, columns), activation, alpha, beta);
+        }
+    }
+
+    // ConvProduct's sums, the bounds checked.
+    private static void Product(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
+        Span<float> d, int dStride)
+    {
         if (rows >= 4 && Vector512.IsHardwareAccelerated && columns >= Vector512<float>.Count)
             Product512(w, rows, depth, x, columns, xStride, b, d, dStride);
         else if (rows >= 4 && Vector256.IsHardwareAccelerated && columns >= Vector256<float>.Count)

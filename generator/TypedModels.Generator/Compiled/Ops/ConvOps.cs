@@ -206,25 +206,27 @@ internal sealed class ConvOps : Op
 /// dilations and the pads [begin…, end…] all resolved by the planner; an absent bias is <c>default</c>. The weights keep
 /// the model's layout in every form, so a BatchNormalization folds into any of them.
 /// </summary>
+/// <see cref="Activation"/> (with <see cref="Alpha"/> and <see cref="Beta"/>) is the node after the Conv that a fast form
+/// applies to its output (<see cref="ConvFusion.TryActivation"/>); "None" otherwise.
 internal sealed record ConvStep(string Node, string OpType, int X, EquatableArray<PlanDim> XShape, int W, EquatableArray<long> WShape, int B, long Group,
     EquatableArray<long> Strides, EquatableArray<long> Dilations, EquatableArray<long> Pads, int D, EquatableArray<PlanDim> DShape,
-    string Kernel = "", int Scratch = -1) : PlanStep(Node, OpType)
+    string Kernel = "", int Scratch = -1, string Activation = "None", float Alpha = 0f, float Beta = 0f) : PlanStep(Node, OpType)
 {
     public override void Emit(StepWriter w)
     {
         switch (Kernel)
         {
             case "ConvPointwise":
-                w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("b", w.Tensor(B)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
+                w.Call(Kernel, [("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("b", w.Tensor(B)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)), .. Activated()]);
                 break;
             case "ConvDepthwise":
-                w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
-                    ("strides", w.Shape(Strides)), ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)), ("scratch", w.Tensor(Scratch)));
+                w.Call(Kernel, [("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
+                    ("strides", w.Shape(Strides)), ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)), ("scratch", w.Tensor(Scratch)), .. Activated()]);
                 break;
             case "ConvIm2Col":
-                w.Call(Kernel, ("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
+                w.Call(Kernel, [("x", w.Tensor(X)), ("xShape", w.Shape(XShape)), ("w", w.Tensor(W)), ("wShape", w.Shape(WShape)), ("b", w.Tensor(B)),
                     ("strides", w.Shape(Strides)), ("dilations", w.Shape(Dilations)), ("pads", w.Shape(Pads)), ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)),
-                    ("scratch", w.Tensor(Scratch)));
+                    ("scratch", w.Tensor(Scratch)), .. Activated()]);
                 break;
             default:
                 w.Call(OpType,
@@ -233,6 +235,42 @@ internal sealed record ConvStep(string Node, string OpType, int X, EquatableArra
                     ("d", w.Tensor(D)), ("dShape", w.Shape(DShape)));
                 break;
         }
+    }
+
+    // The fused activation's arguments: none when there is none, alpha and beta only for the ops that take them.
+    private (string, string)[] Activated() => Activation switch
+    {
+        "None" => [],
+        "LeakyRelu" => [("activation", ActivationType + Activation), ("alpha", StepWriter.Float(Alpha))],
+        "HardSigmoid" => [("activation", ActivationType + Activation), ("alpha", StepWriter.Float(Alpha)), ("beta", StepWriter.Float(Beta))],
+        _ => [("activation", ActivationType + Activation)],
+    };
+
+    private const string ActivationType = "global::TypedModels.Compiled.Kernels.ConvActivation.";
+}
+
+/// <summary>Folds the activation after a Conv into the fast form that computes it.</summary>
+internal static class ConvFusion
+{
+    /// <summary>
+    /// Folds Relu, LeakyRelu, HardSigmoid, HardSwish, Sigmoid or Tanh into the Conv step (one of the fast forms) that
+    /// writes its input, when nothing else reads that output and the step has no activation yet: the kernel runs the
+    /// op's own kernel on each finished block, and the node's output is the step's.
+    /// </summary>
+    public static bool TryActivation(NodeContext node, Value x)
+    {
+        if (node.OpType is not ("Relu" or "LeakyRelu" or "HardSigmoid" or "HardSwish" or "Sigmoid" or "Tanh") || x.Index < 0 || !node.OnlyReader(0)
+            || node.Steps.OfType<ConvStep>().LastOrDefault(s => s.D == x.Index) is not { Activation: "None", Kernel: "ConvPointwise" or "ConvDepthwise" or "ConvIm2Col" } conv)
+            return false;
+        var (alpha, beta) = node.OpType switch
+        {
+            "LeakyRelu" => (node.Float("alpha", 0.01f), 0f),
+            "HardSigmoid" => (node.Float("alpha", 0.2f), node.Float("beta", 0.5f)),
+            _ => (0f, 0f),
+        };
+        node.Replace(conv, conv with { Activation = node.OpType, Alpha = alpha, Beta = beta, Node = conv.Node + " + " + node.Name });
+        node.Alias(x.Shape);
+        return true;
     }
 }
 

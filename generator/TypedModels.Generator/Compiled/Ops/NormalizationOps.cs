@@ -74,14 +74,14 @@ internal sealed class BatchNormalizationOp : Op
     }
 
     /// <summary>
-    /// Folds the normalisation into the Conv that writes its input, when nothing else reads that output and the Conv's
+    /// Folds the normalisation into the Conv that writes its input (before any activation folded into it), when nothing else reads that output and the Conv's
     /// weights and the statistics are known: a = scale / √(var + ε), W′ = W·a per output channel, b′ = (b − mean)·a + bias
     /// (bias − mean·a without a Conv bias), in float and in that order, as ONNX Runtime's Conv-BatchNormalization fusion
     /// computes them, so the folded model rounds as ONNX Runtime's optimised graph does. The normalisation then costs nothing.
     /// </summary>
     private static bool TryFoldIntoConv(NodeContext node, Value x)
     {
-        if (x.Index < 0 || !node.OnlyReader(0) || node.Steps.OfType<ConvStep>().LastOrDefault(s => s.D == x.Index && s.OpType == "Conv") is not { } conv)
+        if (x.Index < 0 || !node.OnlyReader(0) || node.Steps.OfType<ConvStep>().LastOrDefault(s => s.D == x.Index && s.OpType == "Conv") is not { Activation: "None" } conv)
             return false;
         var (scale, bias, mean, variance) = (node.Input(1).Floats, node.Input(2).Floats, node.Input(3).Floats, node.Input(4).Floats);
         var weights = node.ConstantFloats(conv.W);
@@ -104,7 +104,8 @@ internal sealed class BatchNormalizationOp : Op
         int w = node.Constant(name + " weights", new Value("float", conv.WShape.Select(PlanDim.Fixed).ToArray()) { Floats = folded });
         int b = node.Constant(name + " bias", new Value("float", [PlanDim.Fixed(channels)]) { Floats = shift });
         node.Replace(conv, conv with { W = w, B = b, Node = conv.Node + " + " + node.Name, OpType = "Conv" });
-        node.Alias(x.Shape);
+        // The Conv's own value, not an alias of it, so that an activation after the normalisation finds the step that writes it.
+        node.Define(x, 0);
         return true;
     }
 }

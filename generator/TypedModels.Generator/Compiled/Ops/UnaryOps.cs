@@ -70,7 +70,7 @@ internal sealed class UnaryOps : Op
             return;
         }
         node.Data(0, Float);
-        if (DenseFusion.TryActivation(node, x))
+        if (DenseFusion.TryActivation(node, x) || ConvFusion.TryActivation(node, x))
             return;
         if (node.OpType == "Clip" && node.Opset >= 11 && new[] { 1, 2 }.Any(i => node.Has(i) && !node.Data(i, Float).IsKnown))
         {
