@@ -43,8 +43,11 @@ public sealed class ConvFastKernelTests
             int[] strides = [1 + (t / 2) % 2, 1 + t % 2];
             int[] pads = [random.Next(0, kernel[0]), random.Next(0, kernel[1]), random.Next(0, kernel[0]), random.Next(0, kernel[1])];
             int[] spatial = [random.Next(kernel[0], 12), random.Next(kernel[1], 41)];
-            // With room for the padded map (whole rows of vectors), for the map in phases only, and none (scalar past stride 1).
-            float[] phases = t % 4 == 3 ? [] : t % 4 == 2 ? new float[spatial[0] * spatial[1]] : new float[spatial[0] * (spatial[1] + pads[1] + pads[3])];
+            // With room for the map in phased rows (H·sw·(OW + (kw − 1)/sw): whole rows of vectors, the nine weights in
+            // registers for 3×3), for the padded map, for the map in phases only, and none (scalar past stride 1).
+            int ow = (spatial[1] + pads[1] + pads[3] - kernel[1]) / strides[1] + 1;
+            float[] phases = t % 4 == 3 ? [] : t % 4 == 2 ? new float[spatial[0] * spatial[1]]
+                : t % 4 == 1 ? new float[spatial[0] * (spatial[1] + pads[1] + pads[3])] : new float[spatial[0] * strides[1] * (ow + (kernel[1] - 1) / strides[1])];
             Check(random, batch, channels, channels, spatial, kernel, channels, strides, [1, 1], pads, bias: t % 4 != 2,
                 (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, phases));
         }

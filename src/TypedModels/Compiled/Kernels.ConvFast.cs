@@ -117,6 +117,24 @@ public static partial class Kernels
         // depthwise layers, interleaved): 5% faster at stride 1, 30% slower at stride 2 (padding then phasing each row
         // costs more than the borders), so stride 1 only.
         int vector = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256.IsHardwareAccelerated ? Vector256<float>.Count : int.MaxValue;
+        // With room for one map in phased rows (PhaseRows), every output row is whole vectors read at fixed offsets.
+        int run = ow + (kw - 1) / sx;
+        if (kw <= 64 && ow >= vector && scratch.Length >= (long)height * sx * run)
+        {
+            var rows = scratch.Slice(0, height * sx * run);
+            for (int n = 0; n < batch; n++)
+                for (int c = 0; c < channels; c++)
+                {
+                    PhaseRows(x, (n * channels + c) * plane, height, width, sx, left, run, rows, zeros: n == 0 && c == 0);
+                    var map = d.Slice((n * channels + c) * outPlane, outPlane);
+                    if (kh == 3 && kw == 3 && sy <= 2 && top <= 2 && pads[2] <= 2 && Vector512.IsHardwareAccelerated)
+                        Depthwise3x3(rows, sx * run, run, w.Slice(c * taps, taps), sx, sy, top, height, oh, ow, b.IsEmpty ? 0f : b[c], map);
+                    else
+                        DepthwisePhased(rows, sx * run, run, w.Slice(c * taps, taps), kh, kw, sx, sy, top, height, oh, ow, b.IsEmpty ? 0f : b[c], map);
+                    Activate(map, activation, alpha, beta);
+                }
+            return;
+        }
         int padded = (ow - 1) * sx + kw;
         bool whole = sx == 1 && kw <= 64 && ow >= vector && padded <= 4096 && scratch.Length >= (long)height * padded;
         bool phased = !whole && sx > 1 && scratch.Length >= plane;
@@ -165,6 +183,317 @@ public static partial class Kernels
                 }
                 Activate(map, activation, alpha, beta);
             }
+    }
+
+    // The plane at x[at..] as rows of stride phases: input row y becomes `stride` runs of `run` floats, run q holding the
+    // columns i·stride + q − left for i < run, zeros where that falls outside the row (written only when `zeros`: they
+    // stay from one plane to the next); so tap kx of output column ox reads run kx mod stride at ox + kx / stride, and
+    // an output row's taps are whole vectors. Stride 1 copies the row between its pads; stride 2 takes every other column
+    // two vectors at a time through a two-source permute (reading at most one float past the row, never past x); others
+    // one by one.
+    private static void PhaseRows(ReadOnlySpan<float> x, int at, int height, int width, int stride, int left, int run, Span<float> into, bool zeros)
+    {
+        if ((long)height * stride * run > into.Length || (long)at + (long)height * width > x.Length)
+            throw new ArgumentException("The spans are shorter than the plane's shapes.");
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float ir = ref MemoryMarshal.GetReference(into);
+        for (int q = 0; q < stride; q++)
+        {
+            int offset = q - left;
+            // The run's elements i in [from, to) come from the row: 0 ≤ i·stride + offset < width.
+            int from = Math.Min(run, offset >= 0 ? 0 : (-offset + stride - 1) / stride);
+            int to = Math.Max(from, Math.Min(run, width - offset <= 0 ? 0 : (width - offset + stride - 1) / stride));
+            if (zeros)
+            {
+                for (int y = 0; y < height; y++)
+                {
+                    ref float target = ref Unsafe.Add(ref ir, (y * stride + q) * run);
+                    for (int i = 0; i < from; i++)
+                        Unsafe.Add(ref target, i) = 0f;
+                    for (int i = to; i < run; i++)
+                        Unsafe.Add(ref target, i) = 0f;
+                }
+            }
+            if (stride == 1 && Vector512.IsHardwareAccelerated && to - from >= Vector512<float>.Count)
+            {
+                const int V = 16;
+                for (int y = 0; y < height; y++)
+                {
+                    ref float target = ref Unsafe.Add(ref ir, y * run);
+                    ref float source = ref Unsafe.Add(ref xr, at + y * width + offset);
+                    for (int i = from; i < to; i += V)
+                    {
+                        int j = Math.Min(i, to - V);
+                        Vector512.LoadUnsafe(ref source, (nuint)j).StoreUnsafe(ref target, (nuint)j);
+                    }
+                }
+            }
+            else if (stride == 1 && Vector256.IsHardwareAccelerated && to - from >= Vector256<float>.Count)
+            {
+                const int V = 8;
+                for (int y = 0; y < height; y++)
+                {
+                    ref float target = ref Unsafe.Add(ref ir, y * run);
+                    ref float source = ref Unsafe.Add(ref xr, at + y * width + offset);
+                    for (int i = from; i < to; i += V)
+                    {
+                        int j = Math.Min(i, to - V);
+                        Vector256.LoadUnsafe(ref source, (nuint)j).StoreUnsafe(ref target, (nuint)j);
+                    }
+                }
+            }
+            else if (stride == 2 && Avx512F.IsSupported && to - from >= 16)
+            {
+                // Elements i..i+15 are the even lanes of the 32 floats from column 2i + offset; the last group overlaps
+                // the one before and reads column 2·to + offset − 1 at most, one past the row's last used: the last row
+                // when that is past x goes one by one.
+                var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                for (int y = 0; y < height; y++)
+                {
+                    ref float target = ref Unsafe.Add(ref ir, (y * stride + q) * run);
+                    int source = at + y * width + offset;
+                    if (source + 2 * to > x.Length)
+                    {
+                        for (int i = from; i < to; i++)
+                            Unsafe.Add(ref target, i) = x[source + 2 * i];
+                        continue;
+                    }
+                    for (int i = from; i < to; i += 16)
+                    {
+                        int j = Math.Min(i, to - 16);
+                        ref float column = ref Unsafe.Add(ref xr, source + 2 * j);
+                        Avx512F.PermuteVar16x32x2(Vector512.LoadUnsafe(ref column), even, Vector512.LoadUnsafe(ref column, 16)).StoreUnsafe(ref target, (nuint)j);
+                    }
+                }
+            }
+            else
+            {
+                for (int y = 0; y < height; y++)
+                {
+                    var source = x.Slice(at + y * width);
+                    var target = into.Slice((y * stride + q) * run, run);
+                    for (int i = from; i < to; i++)
+                        target[i] = source[i * stride + offset];
+                }
+            }
+        }
+    }
+
+    // One depthwise map from its phased rows (PhaseRows; rows `pitch` floats apart, runs `run` apart), a vector of output
+    // columns at a time: the map's vectors, row by row and each row's last overlapping the one before, taken eight at a
+    // time (eight independent chains of FMAs) while the eight share their rows' range inside the map. Each output sums
+    // from 0 the taps of the rows inside the map, row-major, with FMA (a padded column adds w·0), then adds the bias.
+    // Needs ow ≥ one vector.
+    private static void DepthwisePhased(ReadOnlySpan<float> rows, int pitch, int run, ReadOnlySpan<float> kernel, int kh, int kw, int sx, int sy, int top,
+        int height, int oh, int ow, float bias, Span<float> map)
+    {
+        if ((long)height * pitch > rows.Length || kernel.Length < kh * kw || (long)oh * ow > map.Length || pitch < sx * run || run < ow + (kw - 1) / sx)
+            throw new ArgumentException("The spans are shorter than the map's shapes.");
+        ref float rr = ref MemoryMarshal.GetReference(rows);
+        ref float kr = ref MemoryMarshal.GetReference(kernel);
+        ref float dr = ref MemoryMarshal.GetReference(map);
+        // Where tap kx reads, from the start of an input row, for output column 0.
+        Span<int> offsets = stackalloc int[kw];
+        for (int kx = 0; kx < kw; kx++)
+            offsets[kx] = kx % sx * run + kx / sx;
+        int lanes = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
+        int perRow = (ow + lanes - 1) / lanes, items = oh * perRow;
+        int t = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            const int V = 16;
+            var b = Vector512.Create(bias);
+            for (; t + 8 <= items; t += 8)
+            {
+                int first = t / perRow, last = (t + 7) / perRow;
+                int kyLo = Math.Max(0, top - first * sy), kyHi = Math.Min(kh, height - (first * sy - top));
+                if (kyLo != Math.Max(0, top - last * sy) || kyHi != Math.Min(kh, height - (last * sy - top)) || kyLo >= kyHi)
+                {
+                    for (int i = 0; i < 8; i++)
+                        DepthwiseVector(ref rr, pitch, ref kr, kw, offsets, sy, top, height, kh, ow, perRow, t + i, b, ref dr);
+                    continue;
+                }
+                int p0 = Item(t, perRow, ow, V, sy, top, kyLo, pitch, out int d0), p1 = Item(t + 1, perRow, ow, V, sy, top, kyLo, pitch, out int d1);
+                int p2 = Item(t + 2, perRow, ow, V, sy, top, kyLo, pitch, out int d2), p3 = Item(t + 3, perRow, ow, V, sy, top, kyLo, pitch, out int d3);
+                int p4 = Item(t + 4, perRow, ow, V, sy, top, kyLo, pitch, out int d4), p5 = Item(t + 5, perRow, ow, V, sy, top, kyLo, pitch, out int d5);
+                int p6 = Item(t + 6, perRow, ow, V, sy, top, kyLo, pitch, out int d6), p7 = Item(t + 7, perRow, ow, V, sy, top, kyLo, pitch, out int d7);
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (int ky = kyLo; ky < kyHi; ky++)
+                {
+                    ref float line = ref Unsafe.Add(ref rr, (ky - kyLo) * pitch);
+                    ref float taps = ref Unsafe.Add(ref kr, ky * kw);
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        ref float at = ref Unsafe.Add(ref line, offsets[kx]);
+                        var weight = Vector512.Create(Unsafe.Add(ref taps, kx));
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p0), weight, a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p1), weight, a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p2), weight, a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p3), weight, a3);
+                        a4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p4), weight, a4);
+                        a5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p5), weight, a5);
+                        a6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p6), weight, a6);
+                        a7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)p7), weight, a7);
+                    }
+                }
+                (a0 + b).StoreUnsafe(ref dr, (nuint)d0);
+                (a1 + b).StoreUnsafe(ref dr, (nuint)d1);
+                (a2 + b).StoreUnsafe(ref dr, (nuint)d2);
+                (a3 + b).StoreUnsafe(ref dr, (nuint)d3);
+                (a4 + b).StoreUnsafe(ref dr, (nuint)d4);
+                (a5 + b).StoreUnsafe(ref dr, (nuint)d5);
+                (a6 + b).StoreUnsafe(ref dr, (nuint)d6);
+                (a7 + b).StoreUnsafe(ref dr, (nuint)d7);
+            }
+            for (; t < items; t++)
+                DepthwiseVector(ref rr, pitch, ref kr, kw, offsets, sy, top, height, kh, ow, perRow, t, b, ref dr);
+            return;
+        }
+        var b8 = Vector256.Create(bias);
+        for (; t < items; t++)
+        {
+            int oy = t / perRow, at = Math.Min(t % perRow * 8, ow - 8), y0 = oy * sy - top;
+            int kyLo = Math.Max(0, -y0), kyHi = Math.Min(kh, height - y0);
+            var acc = Vector256<float>.Zero;
+            for (int ky = kyLo; ky < kyHi; ky++)
+            {
+                ref float line = ref Unsafe.Add(ref rr, (y0 + ky) * pitch + at);
+                for (int kx = 0; kx < kw; kx++)
+                    acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref line, (nuint)offsets[kx]), Vector256.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
+            }
+            (acc + b8).StoreUnsafe(ref dr, (nuint)(oy * ow + at));
+        }
+    }
+
+    // A 3×3 depthwise map from its phased rows (as DepthwisePhased; row stride sy 1 or 2, top and bottom pads at most 2,
+    // so every output row has a row inside the map): the nine weights in registers, two vectors of output columns at a
+    // time (an odd last one done twice over), the input rows read once each, top to bottom, and each row's three taps
+    // added to every output row that reads it. So each output still sums from 0 its rows in order (ky ascending, kx
+    // ascending within a row, FMA), then adds the bias.
+    private static void Depthwise3x3(ReadOnlySpan<float> rows, int pitch, int run, ReadOnlySpan<float> kernel, int sx, int sy, int top, int height, int oh, int ow,
+        float bias, Span<float> map)
+    {
+        const int V = 16;
+        if ((long)height * pitch > rows.Length || kernel.Length < 9 || (long)oh * ow > map.Length || pitch < sx * run || run < ow + 2 / sx || ow < V
+            || top > 2 || sy is < 1 or > 2 || oh > (height + top + 2 - 3) / sy + 1)
+            throw new ArgumentException("The spans are shorter than the map's shapes.");
+        ref float rr = ref MemoryMarshal.GetReference(rows);
+        ref float dr = ref MemoryMarshal.GetReference(map);
+        int o1 = 1 % sx * run + 1 / sx, o2 = 2 % sx * run + 2 / sx;
+        var w00 = Vector512.Create(kernel[0]); var w01 = Vector512.Create(kernel[1]); var w02 = Vector512.Create(kernel[2]);
+        var w10 = Vector512.Create(kernel[3]); var w11 = Vector512.Create(kernel[4]); var w12 = Vector512.Create(kernel[5]);
+        var w20 = Vector512.Create(kernel[6]); var w21 = Vector512.Create(kernel[7]); var w22 = Vector512.Create(kernel[8]);
+        var b = Vector512.Create(bias);
+        for (int j = 0; j < ow; j += 2 * V)
+        {
+            int at0 = Math.Min(j, ow - V), at1 = Math.Min(j + V, ow - V);
+            if (sy == 1)
+            {
+                // Row iy feeds output rows iy + top − ky: a (ky 2, then finished), m (ky 1) and z (ky 0).
+                Vector512<float> a0 = default, a1 = default, m0 = default, m1 = default, z0 = default, z1 = default;
+                for (int iy = 0; iy < height; iy++)
+                {
+                    ref float line = ref Unsafe.Add(ref rr, iy * pitch);
+                    var x0 = Vector512.LoadUnsafe(ref line, (nuint)at0);
+                    var x1 = Vector512.LoadUnsafe(ref line, (nuint)(at0 + o1));
+                    var x2 = Vector512.LoadUnsafe(ref line, (nuint)(at0 + o2));
+                    var y0 = Vector512.LoadUnsafe(ref line, (nuint)at1);
+                    var y1 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o1));
+                    var y2 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o2));
+                    a0 = Vector512.FusedMultiplyAdd(x2, w22, Vector512.FusedMultiplyAdd(x1, w21, Vector512.FusedMultiplyAdd(x0, w20, a0)));
+                    a1 = Vector512.FusedMultiplyAdd(y2, w22, Vector512.FusedMultiplyAdd(y1, w21, Vector512.FusedMultiplyAdd(y0, w20, a1)));
+                    m0 = Vector512.FusedMultiplyAdd(x2, w12, Vector512.FusedMultiplyAdd(x1, w11, Vector512.FusedMultiplyAdd(x0, w10, m0)));
+                    m1 = Vector512.FusedMultiplyAdd(y2, w12, Vector512.FusedMultiplyAdd(y1, w11, Vector512.FusedMultiplyAdd(y0, w10, m1)));
+                    z0 = Vector512.FusedMultiplyAdd(x2, w02, Vector512.FusedMultiplyAdd(x1, w01, Vector512.FusedMultiplyAdd(x0, w00, z0)));
+                    z1 = Vector512.FusedMultiplyAdd(y2, w02, Vector512.FusedMultiplyAdd(y1, w01, Vector512.FusedMultiplyAdd(y0, w00, z1)));
+                    int oy = iy + top - 2;
+                    if ((uint)oy < (uint)oh)
+                    {
+                        (a0 + b).StoreUnsafe(ref dr, (nuint)(oy * ow + at0));
+                        (a1 + b).StoreUnsafe(ref dr, (nuint)(oy * ow + at1));
+                    }
+                    (a0, a1, m0, m1, z0, z1) = (m0, m1, z0, z1, Vector512<float>.Zero, Vector512<float>.Zero);
+                }
+                // The last two rows' outputs, their rows below the map left out.
+                int last = height + top - 2;
+                if ((uint)last < (uint)oh)
+                {
+                    (a0 + b).StoreUnsafe(ref dr, (nuint)(last * ow + at0));
+                    (a1 + b).StoreUnsafe(ref dr, (nuint)(last * ow + at1));
+                }
+                if ((uint)(last + 1) < (uint)oh)
+                {
+                    (m0 + b).StoreUnsafe(ref dr, (nuint)((last + 1) * ow + at0));
+                    (m1 + b).StoreUnsafe(ref dr, (nuint)((last + 1) * ow + at1));
+                }
+            }
+            else
+            {
+                // Row iy feeds output rows (iy + top − ky) / 2 where that divides: with iy + top even, ky 2 of the older
+                // output (then finished) and ky 0 of the next; odd, ky 1 of the older.
+                Vector512<float> a0 = default, a1 = default;
+                int older = top % 2 == 0 ? top / 2 - 1 : (top - 1) / 2;
+                for (int iy = 0; iy < height; iy++)
+                {
+                    ref float line = ref Unsafe.Add(ref rr, iy * pitch);
+                    var x0 = Vector512.LoadUnsafe(ref line, (nuint)at0);
+                    var x1 = Vector512.LoadUnsafe(ref line, (nuint)(at0 + o1));
+                    var x2 = Vector512.LoadUnsafe(ref line, (nuint)(at0 + o2));
+                    var y0 = Vector512.LoadUnsafe(ref line, (nuint)at1);
+                    var y1 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o1));
+                    var y2 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o2));
+                    if (((iy + top) & 1) == 0)
+                    {
+                        a0 = Vector512.FusedMultiplyAdd(x2, w22, Vector512.FusedMultiplyAdd(x1, w21, Vector512.FusedMultiplyAdd(x0, w20, a0)));
+                        a1 = Vector512.FusedMultiplyAdd(y2, w22, Vector512.FusedMultiplyAdd(y1, w21, Vector512.FusedMultiplyAdd(y0, w20, a1)));
+                        if ((uint)older < (uint)oh)
+                        {
+                            (a0 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at0));
+                            (a1 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at1));
+                        }
+                        older = (iy + top) / 2;
+                        a0 = Vector512.FusedMultiplyAdd(x2, w02, Vector512.FusedMultiplyAdd(x1, w01, Vector512.FusedMultiplyAdd(x0, w00, Vector512<float>.Zero)));
+                        a1 = Vector512.FusedMultiplyAdd(y2, w02, Vector512.FusedMultiplyAdd(y1, w01, Vector512.FusedMultiplyAdd(y0, w00, Vector512<float>.Zero)));
+                    }
+                    else
+                    {
+                        a0 = Vector512.FusedMultiplyAdd(x2, w12, Vector512.FusedMultiplyAdd(x1, w11, Vector512.FusedMultiplyAdd(x0, w10, a0)));
+                        a1 = Vector512.FusedMultiplyAdd(y2, w12, Vector512.FusedMultiplyAdd(y1, w11, Vector512.FusedMultiplyAdd(y0, w10, a1)));
+                    }
+                }
+                if ((uint)older < (uint)oh)
+                {
+                    (a0 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at0));
+                    (a1 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at1));
+                }
+            }
+        }
+    }
+
+    // Vector item t of a map (row t / perRow, columns from min((t mod perRow)·V, ow − V)): where its taps of row kyLo
+    // start in the phased rows, and (out) where it goes in the map.
+    private static int Item(int t, int perRow, int ow, int lanes, int sy, int top, int kyLo, int pitch, out int into)
+    {
+        int oy = t / perRow, at = Math.Min(t % perRow * lanes, ow - lanes);
+        into = oy * ow + at;
+        return (oy * sy - top + kyLo) * pitch + at;
+    }
+
+    // One vector item of DepthwisePhased alone.
+    private static void DepthwiseVector(ref float rr, int pitch, ref float kr, int kw, ReadOnlySpan<int> offsets, int sy, int top, int height, int kh, int ow, int perRow, int t,
+        Vector512<float> bias, ref float dr)
+    {
+        const int V = 16;
+        int oy = t / perRow, at = Math.Min(t % perRow * V, ow - V), y0 = oy * sy - top;
+        int kyLo = Math.Max(0, -y0), kyHi = Math.Min(kh, height - y0);
+        var acc = Vector512<float>.Zero;
+        for (int ky = kyLo; ky < kyHi; ky++)
+        {
+            ref float line = ref Unsafe.Add(ref rr, (y0 + ky) * pitch + at);
+            for (int kx = 0; kx < kw; kx++)
+                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref line, (nuint)offsets[kx]), Vector512.Create(Unsafe.Add(ref kr, ky * kw + kx)), acc);
+        }
+        (acc + bias).StoreUnsafe(ref dr, (nuint)(oy * ow + at));
     }
 
     // One output at a border: the taps of rows [kyLo, kyHi) that land inside the row.

@@ -99,10 +99,10 @@ internal sealed class ConvOps : Op
         else if (!transpose && n == 2 && group == channels && maps == channels && dilations.All(v => v == 1))
         {
             kernelName = "ConvDepthwise";
-            // One input map with its left and right pads as zeros, in stride phases past stride 1, read by vectors
-            // (Kernels.ConvDepthwise); the rows are the (OW − 1)·stride + kw columns read, or the input's.
-            if (symbolic is null && (strides[1] > 1 || begin[1] > 0 || end[1] > 0))
-                scratch = node.Scratch([PlanDim.Fixed(spatial[0] * System.Math.Max(spatial[1], (output[1] - 1) * strides[1] + kernel[1]))], "padded");
+            // One input map in phased rows (Kernels.ConvDepthwise: each row as its stride phases of OW + (kw − 1)/stride
+            // floats, the pads as zeros), so that every output row is read by whole vectors.
+            if (symbolic is null)
+                scratch = node.Scratch([PlanDim.Fixed(spatial[0] * strides[1] * (output[1] + (kernel[1] - 1) / strides[1]))], "phased rows");
         }
         else if (!transpose && n == 2 && group == 1 && symbolic is null)
         {
