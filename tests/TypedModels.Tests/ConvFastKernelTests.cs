@@ -93,6 +93,11 @@ public sealed class ConvFastKernelTests
         Check(random, 1, 1, 16, [1280], [64], 1, [16], [1], [0, 0], true, Im2Col);
         Check(random, 3, 16, 32, [77], [3], 1, [1], [1], [0, 0], true, Im2Col);
         Check(random, 1, 3, 8, [48, 192], [3, 3], 1, [2, 2], [1, 1], [1, 1, 1, 1], true, Im2Col);
+        // Few taps straight from phased rows (ConvDirect): maps past a multiple of 4, columns past a multiple of 32, strides
+        // 1 to 3 along the row, pads of 0 to 2, batch 2, no bias.
+        Check(random, 2, 3, 5, [9, 40], [3, 3], 1, [1, 1], [1, 1], [2, 1, 0, 2], true, Im2Col);
+        Check(random, 1, 2, 9, [7, 37], [3, 5], 1, [2, 2], [1, 1], [0, 2, 1, 1], false, Im2Col);
+        Check(random, 2, 1, 4, [6, 61], [2, 4], 1, [1, 3], [1, 1], [1, 0, 0, 1], true, Im2Col);
         Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,
             (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
         Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,

@@ -681,6 +681,23 @@ public static partial class Kernels
         int unit = two ? depth * ow : depth * Math.Min(ow, 16);
         // At a stride past 1, when the scratch has room after one band, the image's rows split into their phases (Phase)
         // there, so each window row is a copy; else strided reads.
+        // Few taps (C·kh·kw ≤ 32, a stem over RGB, say), dilations 1, at least 4 maps and a vector of output columns:
+        // the image in phased rows (PhaseRows) and the sums straight from them, without the windows.
+        int run = ow + (kw - 1) / sx;
+        if (two && depth <= 32 && dy == 1 && dx == 1 && maps >= 4 && Vector512.IsHardwareAccelerated && ow >= Vector512<float>.Count
+            && scratch.Length >= (long)channels * height * sx * run)
+        {
+            int size = height * sx * run;
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < channels; c++)
+                    PhaseRows(x, (n * channels + c) * plane, height, width, sx, left, run, scratch.Slice(c * size, size), zeros: true);
+                var output = d.Slice(n * maps * positions, maps * positions);
+                ConvDirect(scratch.Slice(0, channels * size), size, sx * run, run, w, b, channels, kh, kw, sx, sy, top, height, maps, oh, ow, output);
+                Activate(output, activation, alpha, beta);
+            }
+            return;
+        }
         int phasedSize = sx > 1 && scratch.Length >= (long)channels * plane + unit ? channels * plane : 0;
         if (scratch.Length - phasedSize < unit)
             throw new ArgumentException("The scratch holds not one band of windows.");
@@ -737,6 +754,83 @@ public static partial class Kernels
                             }
                         }
                 ConvProduct(w, maps, depth, windows, columns, columns, b, output.Slice(oy0 * ow), positions, activation, alpha, beta);
+            }
+        }
+    }
+
+    // A Conv with few taps straight from the image's phased rows (PhaseRows: a plane of `size` floats per channel, rows
+    // `pitch` floats apart, runs `run` apart): per output row, 4 maps × 2 vectors of columns in registers (the last maps
+    // and columns overlapping the ones before); each output sums from 0 the taps of its rows inside the image, channel
+    // first then row-major, with FMA (a padded column adds w·0), then adds the bias. Maps ≥ 4, ow ≥ 16.
+    private static void ConvDirect(ReadOnlySpan<float> rows, int size, int pitch, int run, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int channels, int kh, int kw,
+        int sx, int sy, int top, int height, int maps, int oh, int ow, Span<float> d)
+    {
+        const int V = 16;
+        int taps = kh * kw, depth = channels * taps;
+        if ((long)channels * size > rows.Length || (long)height * pitch > size || (long)maps * depth > w.Length || (!b.IsEmpty && b.Length < maps)
+            || (long)maps * oh * ow > d.Length || maps < 4 || ow < V || pitch < sx * run || run < ow + (kw - 1) / sx || kw > 64)
+            throw new ArgumentException("The spans are shorter than the Conv's shapes.");
+        ref float rr = ref MemoryMarshal.GetReference(rows);
+        ref float wr = ref MemoryMarshal.GetReference(w);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        int positions = oh * ow;
+        Span<int> offsets = stackalloc int[kw];
+        for (int kx = 0; kx < kw; kx++)
+            offsets[kx] = kx % sx * run + kx / sx;
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int y0 = oy * sy - top;
+            int kyLo = Math.Max(0, -y0), kyHi = Math.Min(kh, height - y0);
+            for (int m0 = 0; m0 < maps; m0 += 4)
+            {
+                int m = Math.Min(m0, maps - 4);
+                ref float w0 = ref Unsafe.Add(ref wr, m * depth);
+                ref float w1 = ref Unsafe.Add(ref w0, depth);
+                ref float w2 = ref Unsafe.Add(ref w1, depth);
+                ref float w3 = ref Unsafe.Add(ref w2, depth);
+                var b0 = Vector512.Create(b.IsEmpty ? 0f : b[m]);
+                var b1 = Vector512.Create(b.IsEmpty ? 0f : b[m + 1]);
+                var b2 = Vector512.Create(b.IsEmpty ? 0f : b[m + 2]);
+                var b3 = Vector512.Create(b.IsEmpty ? 0f : b[m + 3]);
+                for (int j = 0; j < ow; j += 2 * V)
+                {
+                    int at0 = Math.Min(j, ow - V), at1 = Math.Min(j + V, ow - V);
+                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, c0 = default, c1 = default, c2 = default, c3 = default;
+                    for (int c = 0; c < channels; c++)
+                        for (int ky = kyLo; ky < kyHi; ky++)
+                        {
+                            ref float line = ref Unsafe.Add(ref rr, c * size + (y0 + ky) * pitch);
+                            int k0 = c * taps + ky * kw;
+                            for (int kx = 0; kx < kw; kx++)
+                            {
+                                ref float at = ref Unsafe.Add(ref line, offsets[kx]);
+                                var u = Vector512.LoadUnsafe(ref at, (nuint)at0);
+                                var v = Vector512.LoadUnsafe(ref at, (nuint)at1);
+                                int k = k0 + kx;
+                                var s0 = Vector512.Create(Unsafe.Add(ref w0, k));
+                                var s1 = Vector512.Create(Unsafe.Add(ref w1, k));
+                                var s2 = Vector512.Create(Unsafe.Add(ref w2, k));
+                                var s3 = Vector512.Create(Unsafe.Add(ref w3, k));
+                                a0 = Vector512.FusedMultiplyAdd(u, s0, a0);
+                                c0 = Vector512.FusedMultiplyAdd(v, s0, c0);
+                                a1 = Vector512.FusedMultiplyAdd(u, s1, a1);
+                                c1 = Vector512.FusedMultiplyAdd(v, s1, c1);
+                                a2 = Vector512.FusedMultiplyAdd(u, s2, a2);
+                                c2 = Vector512.FusedMultiplyAdd(v, s2, c2);
+                                a3 = Vector512.FusedMultiplyAdd(u, s3, a3);
+                                c3 = Vector512.FusedMultiplyAdd(v, s3, c3);
+                            }
+                        }
+                    ref float o = ref Unsafe.Add(ref dr, m * positions + oy * ow);
+                    (a0 + b0).StoreUnsafe(ref o, (nuint)at0);
+                    (c0 + b0).StoreUnsafe(ref o, (nuint)at1);
+                    (a1 + b1).StoreUnsafe(ref o, (nuint)(positions + at0));
+                    (c1 + b1).StoreUnsafe(ref o, (nuint)(positions + at1));
+                    (a2 + b2).StoreUnsafe(ref o, (nuint)(2 * positions + at0));
+                    (c2 + b2).StoreUnsafe(ref o, (nuint)(2 * positions + at1));
+                    (a3 + b3).StoreUnsafe(ref o, (nuint)(3 * positions + at0));
+                    (c3 + b3).StoreUnsafe(ref o, (nuint)(3 * positions + at1));
+                }
             }
         }
     }
