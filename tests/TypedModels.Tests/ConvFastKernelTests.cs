@@ -152,6 +152,8 @@ public sealed class ConvFastKernelTests
             // Scaled up so that the activations' clamps and tails are all reached.
             for (int i = 0; i < x.Length; i++)
                 x[i] *= 6;
+            // A NaN in the second image's first channel: the NaN its outputs carry must come out of the activation as the kernel's does.
+            x[channels * height * width + width + 3] = float.NaN;
             var cases = new (int[] WShape, int[] DShape, Action<float[], float[], Kernels.ConvActivation> Run)[]
             {
                 ([maps, channels, 1, 1], [2, maps, height, width], (w, d, a) => Kernels.ConvPointwise(x, xShape, w, b, d, [2, maps, height, width], a, alpha, beta)),
