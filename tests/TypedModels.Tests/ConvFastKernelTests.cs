@@ -98,6 +98,10 @@ public sealed class ConvFastKernelTests
         Check(random, 2, 3, 5, [9, 40], [3, 3], 1, [1, 1], [1, 1], [2, 1, 0, 2], true, Im2Col);
         Check(random, 1, 2, 9, [7, 37], [3, 5], 1, [2, 2], [1, 1], [0, 2, 1, 1], false, Im2Col);
         Check(random, 2, 1, 4, [6, 61], [2, 4], 1, [1, 3], [1, 1], [1, 0, 0, 1], true, Im2Col);
+        // Stride 2 with no left pad, both phases from one read (PhaseRows), depthwise and direct.
+        Check(random, 2, 4, 4, [10, 64], [3, 3], 4, [2, 2], [1, 1], [0, 0, 1, 1], true,
+            (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds, new float[10 * 2 * 32]));
+        Check(random, 1, 3, 6, [8, 96], [3, 3], 1, [2, 2], [1, 1], [0, 0, 1, 1], true, Im2Col);
         Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,
             (x, xs, w, ws, b, st, di, p, d, ds) => Kernels.ConvDepthwise(x, xs, w, ws, b, st, p, d, ds));
         Check(random, 1, 8, 8, [24, 96], [3, 3], 8, [1, 1], [1, 1], [1, 1, 1, 1], true,

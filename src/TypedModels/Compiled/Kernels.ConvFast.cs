@@ -197,6 +197,38 @@ public static partial class Kernels
             throw new ArgumentException("The spans are shorter than the plane's shapes.");
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float ir = ref MemoryMarshal.GetReference(into);
+        if (stride == 2 && left <= 1 && width % 2 == 0 && width >= 32 && run >= width / 2 + left && Avx512F.IsSupported)
+        {
+            // Both phases from one read of each 32 columns: the even ones are run `left` at i, the odd ones run 1 − left
+            // at i + left; the pads (run 0's element 0 when left is 1, each run's end past the row) are zeros.
+            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            var odd = even + Vector512<int>.One;
+            int half = width / 2;
+            for (int y = 0; y < height; y++)
+            {
+                ref float source = ref Unsafe.Add(ref xr, at + y * width);
+                ref float evens = ref Unsafe.Add(ref ir, (2 * y + left) * run);
+                ref float odds = ref Unsafe.Add(ref ir, (2 * y + 1 - left) * run + left);
+                if (zeros)
+                {
+                    for (int i = half; i < run; i++)
+                        Unsafe.Add(ref evens, i) = 0f;
+                    for (int i = half + left; i < run; i++)
+                        Unsafe.Add(ref ir, (2 * y + 1 - left) * run + i) = 0f;
+                    if (left == 1)
+                        Unsafe.Add(ref ir, 2 * y * run) = 0f;
+                }
+                for (int k = 0; k < half; k += 16)
+                {
+                    int j = Math.Min(k, half - 16);
+                    var a = Vector512.LoadUnsafe(ref source, (nuint)(2 * j));
+                    var b = Vector512.LoadUnsafe(ref source, (nuint)(2 * j + 16));
+                    Avx512F.PermuteVar16x32x2(a, even, b).StoreUnsafe(ref evens, (nuint)j);
+                    Avx512F.PermuteVar16x32x2(a, odd, b).StoreUnsafe(ref odds, (nuint)j);
+                }
+            }
+            return;
+        }
         for (int q = 0; q < stride; q++)
         {
             int offset = q - left;
@@ -759,7 +791,7 @@ public static partial class Kernels
     }
 
     // A Conv with few taps straight from the image's phased rows (PhaseRows: a plane of `size` floats per channel, rows
-    // `pitch` floats apart, runs `run` apart): per output row, 4 maps × 2 vectors of columns in registers (the last maps
+    // `pitch` floats apart, runs `run` apart): per output row, 8 maps × 3 vectors (DirectRow8x3) or 4 maps × 2 vectors of columns in registers (the last maps
     // and columns overlapping the ones before); each output sums from 0 the taps of its rows inside the image, channel
     // first then row-major, with FMA (a padded column adds w·0), then adds the bias. Maps ≥ 4, ow ≥ 16.
     private static void ConvDirect(ReadOnlySpan<float> rows, int size, int pitch, int run, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int channels, int kh, int kw,
@@ -781,6 +813,11 @@ public static partial class Kernels
         {
             int y0 = oy * sy - top;
             int kyLo = Math.Max(0, -y0), kyHi = Math.Min(kh, height - y0);
+            if (maps >= 8 && ow >= 3 * V)
+            {
+                DirectRow8x3(ref rr, size, pitch, offsets, ref wr, b, channels, kw, taps, depth, y0, kyLo, kyHi, maps, positions, oy * ow, ow, ref dr);
+                continue;
+            }
             for (int m0 = 0; m0 < maps; m0 += 4)
             {
                 int m = Math.Min(m0, maps - 4);
@@ -831,6 +868,68 @@ public static partial class Kernels
                     (a3 + b3).StoreUnsafe(ref o, (nuint)(3 * positions + at0));
                     (c3 + b3).StoreUnsafe(ref o, (nuint)(3 * positions + at1));
                 }
+            }
+        }
+    }
+
+    // One output row of ConvDirect with 8 maps × 3 vectors of columns in registers (the last maps and columns overlapping
+    // the ones before), in ConvDirect's order; maps ≥ 8, ow ≥ 48.
+    private static void DirectRow8x3(ref float rr, int size, int pitch, ReadOnlySpan<int> offsets, ref float wr, ReadOnlySpan<float> b, int channels, int kw, int taps,
+        int depth, int y0, int kyLo, int kyHi, int maps, int positions, int row, int ow, ref float dr)
+    {
+        const int V = 16;
+        Span<float> bias = stackalloc float[8];
+        for (int m0 = 0; m0 < maps; m0 += 8)
+        {
+            int m = Math.Min(m0, maps - 8);
+            ref float w0 = ref Unsafe.Add(ref wr, m * depth);
+            for (int i = 0; i < 8; i++)
+                bias[i] = b.IsEmpty ? 0f : b[m + i];
+            for (int j0 = 0; j0 < ow; j0 += 3 * V)
+            {
+                int j = Math.Min(j0, ow - 3 * V);
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default, e6 = default, e7 = default;
+                for (int c = 0; c < channels; c++)
+                    for (int ky = kyLo; ky < kyHi; ky++)
+                    {
+                        ref float line = ref Unsafe.Add(ref rr, c * size + (y0 + ky) * pitch + j);
+                        ref float wk0 = ref Unsafe.Add(ref w0, c * taps + ky * kw);
+                        for (int kx = 0; kx < offsets.Length; kx++)
+                        {
+                            ref float at = ref Unsafe.Add(ref line, offsets[kx]);
+                            ref float wk = ref Unsafe.Add(ref wk0, kx);
+                            var u = Vector512.LoadUnsafe(ref at);
+                            var v = Vector512.LoadUnsafe(ref at, V);
+                            var t = Vector512.LoadUnsafe(ref at, 2 * V);
+                            var s = Vector512.Create(wk);
+                            a0 = Vector512.FusedMultiplyAdd(u, s, a0); c0 = Vector512.FusedMultiplyAdd(v, s, c0); e0 = Vector512.FusedMultiplyAdd(t, s, e0);
+                            s = Vector512.Create(Unsafe.Add(ref wk, depth));
+                            a1 = Vector512.FusedMultiplyAdd(u, s, a1); c1 = Vector512.FusedMultiplyAdd(v, s, c1); e1 = Vector512.FusedMultiplyAdd(t, s, e1);
+                            s = Vector512.Create(Unsafe.Add(ref wk, 2 * depth));
+                            a2 = Vector512.FusedMultiplyAdd(u, s, a2); c2 = Vector512.FusedMultiplyAdd(v, s, c2); e2 = Vector512.FusedMultiplyAdd(t, s, e2);
+                            s = Vector512.Create(Unsafe.Add(ref wk, 3 * depth));
+                            a3 = Vector512.FusedMultiplyAdd(u, s, a3); c3 = Vector512.FusedMultiplyAdd(v, s, c3); e3 = Vector512.FusedMultiplyAdd(t, s, e3);
+                            s = Vector512.Create(Unsafe.Add(ref wk, 4 * depth));
+                            a4 = Vector512.FusedMultiplyAdd(u, s, a4); c4 = Vector512.FusedMultiplyAdd(v, s, c4); e4 = Vector512.FusedMultiplyAdd(t, s, e4);
+                            s = Vector512.Create(Unsafe.Add(ref wk, 5 * depth));
+                            a5 = Vector512.FusedMultiplyAdd(u, s, a5); c5 = Vector512.FusedMultiplyAdd(v, s, c5); e5 = Vector512.FusedMultiplyAdd(t, s, e5);
+                            s = Vector512.Create(Unsafe.Add(ref wk, 6 * depth));
+                            a6 = Vector512.FusedMultiplyAdd(u, s, a6); c6 = Vector512.FusedMultiplyAdd(v, s, c6); e6 = Vector512.FusedMultiplyAdd(t, s, e6);
+                            s = Vector512.Create(Unsafe.Add(ref wk, 7 * depth));
+                            a7 = Vector512.FusedMultiplyAdd(u, s, a7); c7 = Vector512.FusedMultiplyAdd(v, s, c7); e7 = Vector512.FusedMultiplyAdd(t, s, e7);
+                        }
+                    }
+                ref float o = ref Unsafe.Add(ref dr, m * positions + row + j);
+                Store3(a0, c0, e0, bias[0], false, ref o);
+                Store3(a1, c1, e1, bias[1], false, ref Unsafe.Add(ref o, positions));
+                Store3(a2, c2, e2, bias[2], false, ref Unsafe.Add(ref o, 2 * positions));
+                Store3(a3, c3, e3, bias[3], false, ref Unsafe.Add(ref o, 3 * positions));
+                Store3(a4, c4, e4, bias[4], false, ref Unsafe.Add(ref o, 4 * positions));
+                Store3(a5, c5, e5, bias[5], false, ref Unsafe.Add(ref o, 5 * positions));
+                Store3(a6, c6, e6, bias[6], false, ref Unsafe.Add(ref o, 6 * positions));
+                Store3(a7, c7, e7, bias[7], false, ref Unsafe.Add(ref o, 7 * positions));
             }
         }
     }
