@@ -73,6 +73,18 @@ public static partial class Kernels
         }
     }
 
+    // Whether the kernels with an epilogue in registers apply the activation there (Finish), not over the finished block.
+    private static bool InRegisters(ConvActivation activation) => activation is ConvActivation.None or ConvActivation.Relu or ConvActivation.HardSwish;
+
+    // The sums plus the bias, then Relu (Vector512.Max with 0: Relu's kernel, NaN included) or HardSwish (its kernel's
+    // vector form) when that is the activation; any other is left for Activate.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Finish(Vector512<float> sum, Vector512<float> bias, ConvActivation activation)
+    {
+        var v = sum + bias;
+        return activation == ConvActivation.Relu ? Vector512.Max(v, Vector512<float>.Zero) : activation == ConvActivation.HardSwish ? HardSwish(v) : v;
+    }
+
     /// <summary>
     /// <c>Conv</c> with a 1×…×1 kernel, stride 1, no pads and group 1 of <paramref name="x"/> [N, C, D1..Dn] with
     /// <paramref name="w"/> [M, C, 1..1] into <paramref name="d"/> [N, M, D1..Dn], plus <paramref name="b"/> [M] (empty: none),
@@ -128,10 +140,16 @@ public static partial class Kernels
                     PhaseRows(x, (n * channels + c) * plane, height, width, sx, left, run, rows, zeros: n == 0 && c == 0);
                     var map = d.Slice((n * channels + c) * outPlane, outPlane);
                     if (kh == 3 && kw == 3 && sy <= 2 && top <= 2 && pads[2] <= 2 && Vector512.IsHardwareAccelerated)
-                        Depthwise3x3(rows, sx * run, run, w.Slice(c * taps, taps), sx, sy, top, height, oh, ow, b.IsEmpty ? 0f : b[c], map);
+                    {
+                        Depthwise3x3(rows, sx * run, run, w.Slice(c * taps, taps), sx, sy, top, height, oh, ow, b.IsEmpty ? 0f : b[c], map, activation);
+                        if (!InRegisters(activation))
+                            Activate(map, activation, alpha, beta);
+                    }
                     else
+                    {
                         DepthwisePhased(rows, sx * run, run, w.Slice(c * taps, taps), kh, kw, sx, sy, top, height, oh, ow, b.IsEmpty ? 0f : b[c], map);
-                    Activate(map, activation, alpha, beta);
+                        Activate(map, activation, alpha, beta);
+                    }
                 }
             return;
         }
@@ -398,12 +416,12 @@ public static partial class Kernels
     }
 
     // A 3×3 depthwise map from its phased rows (as DepthwisePhased; row stride sy 1 or 2, top and bottom pads at most 2,
-    // so every output row has a row inside the map): the nine weights in registers, two vectors of output columns at a
-    // time (an odd last one done twice over), the input rows read once each, top to bottom, and each row's three taps
-    // added to every output row that reads it. So each output still sums from 0 its rows in order (ky ascending, kx
-    // ascending within a row, FMA), then adds the bias.
+    // so every output row has a row inside the map): the nine weights in registers, three vectors of output columns at a
+    // time (the last ones overlapping the ones before), the input rows read once each, top to bottom, and each row's
+    // three taps added to every output row that reads it. So each output still sums from 0 its rows in order (ky
+    // ascending, kx ascending within a row, FMA), then adds the bias; then Relu or HardSwish in registers (Finish).
     private static void Depthwise3x3(ReadOnlySpan<float> rows, int pitch, int run, ReadOnlySpan<float> kernel, int sx, int sy, int top, int height, int oh, int ow,
-        float bias, Span<float> map)
+        float bias, Span<float> map, ConvActivation activation)
     {
         const int V = 16;
         if ((long)height * pitch > rows.Length || kernel.Length < 9 || (long)oh * ow > map.Length || pitch < sx * run || run < ow + 2 / sx || ow < V
@@ -416,54 +434,51 @@ public static partial class Kernels
         var w10 = Vector512.Create(kernel[3]); var w11 = Vector512.Create(kernel[4]); var w12 = Vector512.Create(kernel[5]);
         var w20 = Vector512.Create(kernel[6]); var w21 = Vector512.Create(kernel[7]); var w22 = Vector512.Create(kernel[8]);
         var b = Vector512.Create(bias);
-        for (int j = 0; j < ow; j += 2 * V)
+        for (int j = 0; j < ow; j += 3 * V)
         {
-            int at0 = Math.Min(j, ow - V), at1 = Math.Min(j + V, ow - V);
+            int at0 = Math.Min(j, ow - V), at1 = Math.Min(j + V, ow - V), at2 = Math.Min(j + 2 * V, ow - V);
             if (sy == 1)
             {
                 // Row iy feeds output rows iy + top − ky: a (ky 2, then finished), m (ky 1) and z (ky 0).
-                Vector512<float> a0 = default, a1 = default, m0 = default, m1 = default, z0 = default, z1 = default;
+                Vector512<float> a0 = default, a1 = default, a2 = default, m0 = default, m1 = default, m2 = default, z0 = default, z1 = default, z2 = default;
                 for (int iy = 0; iy < height; iy++)
                 {
                     ref float line = ref Unsafe.Add(ref rr, iy * pitch);
                     var x0 = Vector512.LoadUnsafe(ref line, (nuint)at0);
                     var x1 = Vector512.LoadUnsafe(ref line, (nuint)(at0 + o1));
                     var x2 = Vector512.LoadUnsafe(ref line, (nuint)(at0 + o2));
-                    var y0 = Vector512.LoadUnsafe(ref line, (nuint)at1);
-                    var y1 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o1));
-                    var y2 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o2));
                     a0 = Vector512.FusedMultiplyAdd(x2, w22, Vector512.FusedMultiplyAdd(x1, w21, Vector512.FusedMultiplyAdd(x0, w20, a0)));
-                    a1 = Vector512.FusedMultiplyAdd(y2, w22, Vector512.FusedMultiplyAdd(y1, w21, Vector512.FusedMultiplyAdd(y0, w20, a1)));
                     m0 = Vector512.FusedMultiplyAdd(x2, w12, Vector512.FusedMultiplyAdd(x1, w11, Vector512.FusedMultiplyAdd(x0, w10, m0)));
-                    m1 = Vector512.FusedMultiplyAdd(y2, w12, Vector512.FusedMultiplyAdd(y1, w11, Vector512.FusedMultiplyAdd(y0, w10, m1)));
                     z0 = Vector512.FusedMultiplyAdd(x2, w02, Vector512.FusedMultiplyAdd(x1, w01, Vector512.FusedMultiplyAdd(x0, w00, z0)));
-                    z1 = Vector512.FusedMultiplyAdd(y2, w02, Vector512.FusedMultiplyAdd(y1, w01, Vector512.FusedMultiplyAdd(y0, w00, z1)));
+                    x0 = Vector512.LoadUnsafe(ref line, (nuint)at1);
+                    x1 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o1));
+                    x2 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o2));
+                    a1 = Vector512.FusedMultiplyAdd(x2, w22, Vector512.FusedMultiplyAdd(x1, w21, Vector512.FusedMultiplyAdd(x0, w20, a1)));
+                    m1 = Vector512.FusedMultiplyAdd(x2, w12, Vector512.FusedMultiplyAdd(x1, w11, Vector512.FusedMultiplyAdd(x0, w10, m1)));
+                    z1 = Vector512.FusedMultiplyAdd(x2, w02, Vector512.FusedMultiplyAdd(x1, w01, Vector512.FusedMultiplyAdd(x0, w00, z1)));
+                    x0 = Vector512.LoadUnsafe(ref line, (nuint)at2);
+                    x1 = Vector512.LoadUnsafe(ref line, (nuint)(at2 + o1));
+                    x2 = Vector512.LoadUnsafe(ref line, (nuint)(at2 + o2));
+                    a2 = Vector512.FusedMultiplyAdd(x2, w22, Vector512.FusedMultiplyAdd(x1, w21, Vector512.FusedMultiplyAdd(x0, w20, a2)));
+                    m2 = Vector512.FusedMultiplyAdd(x2, w12, Vector512.FusedMultiplyAdd(x1, w11, Vector512.FusedMultiplyAdd(x0, w10, m2)));
+                    z2 = Vector512.FusedMultiplyAdd(x2, w02, Vector512.FusedMultiplyAdd(x1, w01, Vector512.FusedMultiplyAdd(x0, w00, z2)));
                     int oy = iy + top - 2;
                     if ((uint)oy < (uint)oh)
-                    {
-                        (a0 + b).StoreUnsafe(ref dr, (nuint)(oy * ow + at0));
-                        (a1 + b).StoreUnsafe(ref dr, (nuint)(oy * ow + at1));
-                    }
-                    (a0, a1, m0, m1, z0, z1) = (m0, m1, z0, z1, Vector512<float>.Zero, Vector512<float>.Zero);
+                        Store3Columns(a0, a1, a2, b, activation, ref Unsafe.Add(ref dr, oy * ow), at0, at1, at2);
+                    (a0, a1, a2, m0, m1, m2, z0, z1, z2) = (m0, m1, m2, z0, z1, z2, Vector512<float>.Zero, Vector512<float>.Zero, Vector512<float>.Zero);
                 }
                 // The last two rows' outputs, their rows below the map left out.
                 int last = height + top - 2;
                 if ((uint)last < (uint)oh)
-                {
-                    (a0 + b).StoreUnsafe(ref dr, (nuint)(last * ow + at0));
-                    (a1 + b).StoreUnsafe(ref dr, (nuint)(last * ow + at1));
-                }
+                    Store3Columns(a0, a1, a2, b, activation, ref Unsafe.Add(ref dr, last * ow), at0, at1, at2);
                 if ((uint)(last + 1) < (uint)oh)
-                {
-                    (m0 + b).StoreUnsafe(ref dr, (nuint)((last + 1) * ow + at0));
-                    (m1 + b).StoreUnsafe(ref dr, (nuint)((last + 1) * ow + at1));
-                }
+                    Store3Columns(m0, m1, m2, b, activation, ref Unsafe.Add(ref dr, (last + 1) * ow), at0, at1, at2);
             }
             else
             {
                 // Row iy feeds output rows (iy + top − ky) / 2 where that divides: with iy + top even, ky 2 of the older
                 // output (then finished) and ky 0 of the next; odd, ky 1 of the older.
-                Vector512<float> a0 = default, a1 = default;
+                Vector512<float> a0 = default, a1 = default, a2 = default;
                 int older = top % 2 == 0 ? top / 2 - 1 : (top - 1) / 2;
                 for (int iy = 0; iy < height; iy++)
                 {
@@ -474,32 +489,41 @@ public static partial class Kernels
                     var y0 = Vector512.LoadUnsafe(ref line, (nuint)at1);
                     var y1 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o1));
                     var y2 = Vector512.LoadUnsafe(ref line, (nuint)(at1 + o2));
+                    var u0 = Vector512.LoadUnsafe(ref line, (nuint)at2);
+                    var u1 = Vector512.LoadUnsafe(ref line, (nuint)(at2 + o1));
+                    var u2 = Vector512.LoadUnsafe(ref line, (nuint)(at2 + o2));
                     if (((iy + top) & 1) == 0)
                     {
                         a0 = Vector512.FusedMultiplyAdd(x2, w22, Vector512.FusedMultiplyAdd(x1, w21, Vector512.FusedMultiplyAdd(x0, w20, a0)));
                         a1 = Vector512.FusedMultiplyAdd(y2, w22, Vector512.FusedMultiplyAdd(y1, w21, Vector512.FusedMultiplyAdd(y0, w20, a1)));
+                        a2 = Vector512.FusedMultiplyAdd(u2, w22, Vector512.FusedMultiplyAdd(u1, w21, Vector512.FusedMultiplyAdd(u0, w20, a2)));
                         if ((uint)older < (uint)oh)
-                        {
-                            (a0 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at0));
-                            (a1 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at1));
-                        }
+                            Store3Columns(a0, a1, a2, b, activation, ref Unsafe.Add(ref dr, older * ow), at0, at1, at2);
                         older = (iy + top) / 2;
                         a0 = Vector512.FusedMultiplyAdd(x2, w02, Vector512.FusedMultiplyAdd(x1, w01, Vector512.FusedMultiplyAdd(x0, w00, Vector512<float>.Zero)));
                         a1 = Vector512.FusedMultiplyAdd(y2, w02, Vector512.FusedMultiplyAdd(y1, w01, Vector512.FusedMultiplyAdd(y0, w00, Vector512<float>.Zero)));
+                        a2 = Vector512.FusedMultiplyAdd(u2, w02, Vector512.FusedMultiplyAdd(u1, w01, Vector512.FusedMultiplyAdd(u0, w00, Vector512<float>.Zero)));
                     }
                     else
                     {
                         a0 = Vector512.FusedMultiplyAdd(x2, w12, Vector512.FusedMultiplyAdd(x1, w11, Vector512.FusedMultiplyAdd(x0, w10, a0)));
                         a1 = Vector512.FusedMultiplyAdd(y2, w12, Vector512.FusedMultiplyAdd(y1, w11, Vector512.FusedMultiplyAdd(y0, w10, a1)));
+                        a2 = Vector512.FusedMultiplyAdd(u2, w12, Vector512.FusedMultiplyAdd(u1, w11, Vector512.FusedMultiplyAdd(u0, w10, a2)));
                     }
                 }
                 if ((uint)older < (uint)oh)
-                {
-                    (a0 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at0));
-                    (a1 + b).StoreUnsafe(ref dr, (nuint)(older * ow + at1));
-                }
+                    Store3Columns(a0, a1, a2, b, activation, ref Unsafe.Add(ref dr, older * ow), at0, at1, at2);
             }
         }
+    }
+
+    // Three vectors of an output row, finished (Finish), at columns at0, at1, at2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store3Columns(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> bias, ConvActivation activation, ref float row, int at0, int at1, int at2)
+    {
+        Finish(a0, bias, activation).StoreUnsafe(ref row, (nuint)at0);
+        Finish(a1, bias, activation).StoreUnsafe(ref row, (nuint)at1);
+        Finish(a2, bias, activation).StoreUnsafe(ref row, (nuint)at2);
     }
 
     // Vector item t of a map (row t / perRow, columns from min((t mod perRow)·V, ow − V)): where its taps of row kyLo
@@ -725,8 +749,9 @@ public static partial class Kernels
                 for (int c = 0; c < channels; c++)
                     PhaseRows(x, (n * channels + c) * plane, height, width, sx, left, run, scratch.Slice(c * size, size), zeros: true);
                 var output = d.Slice(n * maps * positions, maps * positions);
-                ConvDirect(scratch.Slice(0, channels * size), size, sx * run, run, w, b, channels, kh, kw, sx, sy, top, height, maps, oh, ow, output);
-                Activate(output, activation, alpha, beta);
+                bool finished = ConvDirect(scratch.Slice(0, channels * size), size, sx * run, run, w, b, channels, kh, kw, sx, sy, top, height, maps, oh, ow, output, activation);
+                if (!finished)
+                    Activate(output, activation, alpha, beta);
             }
             return;
         }
@@ -794,8 +819,9 @@ public static partial class Kernels
     // `pitch` floats apart, runs `run` apart): per output row, 8 maps × 3 vectors (DirectRow8x3) or 4 maps × 2 vectors of columns in registers (the last maps
     // and columns overlapping the ones before); each output sums from 0 the taps of its rows inside the image, channel
     // first then row-major, with FMA (a padded column adds w·0), then adds the bias. Maps ≥ 4, ow ≥ 16.
-    private static void ConvDirect(ReadOnlySpan<float> rows, int size, int pitch, int run, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int channels, int kh, int kw,
-        int sx, int sy, int top, int height, int maps, int oh, int ow, Span<float> d)
+    // Returns whether the activation is applied too (8 × 3 in registers with Relu or HardSwish), else it is left for Activate.
+    private static bool ConvDirect(ReadOnlySpan<float> rows, int size, int pitch, int run, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int channels, int kh, int kw,
+        int sx, int sy, int top, int height, int maps, int oh, int ow, Span<float> d, ConvActivation activation)
     {
         const int V = 16;
         int taps = kh * kw, depth = channels * taps;
@@ -815,7 +841,7 @@ public static partial class Kernels
             int kyLo = Math.Max(0, -y0), kyHi = Math.Min(kh, height - y0);
             if (maps >= 8 && ow >= 3 * V)
             {
-                DirectRow8x3(ref rr, size, pitch, offsets, ref wr, b, channels, kw, taps, depth, y0, kyLo, kyHi, maps, positions, oy * ow, ow, ref dr);
+                DirectRow8x3(ref rr, size, pitch, offsets, ref wr, b, channels, kw, taps, depth, y0, kyLo, kyHi, maps, positions, oy * ow, ow, ref dr, activation);
                 continue;
             }
             for (int m0 = 0; m0 < maps; m0 += 4)
@@ -870,12 +896,13 @@ public static partial class Kernels
                 }
             }
         }
+        return maps >= 8 && ow >= 3 * V && InRegisters(activation);
     }
 
     // One output row of ConvDirect with 8 maps × 3 vectors of columns in registers (the last maps and columns overlapping
-    // the ones before), in ConvDirect's order; maps ≥ 8, ow ≥ 48.
+    // the ones before), in ConvDirect's order, finished in registers (Finish); maps ≥ 8, ow ≥ 48.
     private static void DirectRow8x3(ref float rr, int size, int pitch, ReadOnlySpan<int> offsets, ref float wr, ReadOnlySpan<float> b, int channels, int kw, int taps,
-        int depth, int y0, int kyLo, int kyHi, int maps, int positions, int row, int ow, ref float dr)
+        int depth, int y0, int kyLo, int kyHi, int maps, int positions, int row, int ow, ref float dr, ConvActivation activation)
     {
         const int V = 16;
         Span<float> bias = stackalloc float[8];
@@ -922,14 +949,14 @@ public static partial class Kernels
                         }
                     }
                 ref float o = ref Unsafe.Add(ref dr, m * positions + row + j);
-                Store3(a0, c0, e0, bias[0], false, ref o);
-                Store3(a1, c1, e1, bias[1], false, ref Unsafe.Add(ref o, positions));
-                Store3(a2, c2, e2, bias[2], false, ref Unsafe.Add(ref o, 2 * positions));
-                Store3(a3, c3, e3, bias[3], false, ref Unsafe.Add(ref o, 3 * positions));
-                Store3(a4, c4, e4, bias[4], false, ref Unsafe.Add(ref o, 4 * positions));
-                Store3(a5, c5, e5, bias[5], false, ref Unsafe.Add(ref o, 5 * positions));
-                Store3(a6, c6, e6, bias[6], false, ref Unsafe.Add(ref o, 6 * positions));
-                Store3(a7, c7, e7, bias[7], false, ref Unsafe.Add(ref o, 7 * positions));
+                Store3(a0, c0, e0, bias[0], activation, ref o);
+                Store3(a1, c1, e1, bias[1], activation, ref Unsafe.Add(ref o, positions));
+                Store3(a2, c2, e2, bias[2], activation, ref Unsafe.Add(ref o, 2 * positions));
+                Store3(a3, c3, e3, bias[3], activation, ref Unsafe.Add(ref o, 3 * positions));
+                Store3(a4, c4, e4, bias[4], activation, ref Unsafe.Add(ref o, 4 * positions));
+                Store3(a5, c5, e5, bias[5], activation, ref Unsafe.Add(ref o, 5 * positions));
+                Store3(a6, c6, e6, bias[6], activation, ref Unsafe.Add(ref o, 6 * positions));
+                Store3(a7, c7, e7, bias[7], activation, ref Unsafe.Add(ref o, 7 * positions));
             }
         }
     }
@@ -978,9 +1005,9 @@ public static partial class Kernels
             return;
         if ((long)(depth - 1) * xStride + columns > x.Length || (long)(rows - 1) * dStride + columns > d.Length || (long)rows * depth > w.Length || (!b.IsEmpty && b.Length < rows))
             throw new ArgumentException("The spans are shorter than the product's shapes.");
-        if (rows >= 8 && columns >= 3 * Vector512<float>.Count && Vector512.IsHardwareAccelerated && activation is ConvActivation.None or ConvActivation.Relu)
+        if (rows >= 8 && columns >= 3 * Vector512<float>.Count && Vector512.IsHardwareAccelerated && InRegisters(activation))
         {
-            Product8x3(w, rows, depth, x, columns, xStride, b, d, dStride, activation == ConvActivation.Relu);
+            Product8x3(w, rows, depth, x, columns, xStride, b, d, dStride, activation);
             return;
         }
         if (activation == ConvActivation.None)
@@ -1013,11 +1040,10 @@ public static partial class Kernels
     }
 
     // 8 maps × 3 vectors of positions in registers (24 sums; each loaded x vector shared by 8 maps, each weight by 3
-    // vectors), the last maps and positions overlapping the ones before; Relu, when asked, as Vector512.Max with 0 on the
-    // finished sums, which is what Relu's kernel (TensorPrimitives.Max with 0) gives, NaN included. Bounds are checked by
-    // ConvProduct; rows ≥ 8 and columns ≥ 48.
+    // vectors), the last maps and positions overlapping the ones before; finished in registers (Finish: Relu or
+    // HardSwish as their kernels give them, NaN included). Bounds are checked by ConvProduct; rows ≥ 8 and columns ≥ 48.
     private static void Product8x3(ReadOnlySpan<float> w, int rows, int depth, ReadOnlySpan<float> x, int columns, int xStride, ReadOnlySpan<float> b,
-        Span<float> d, int dStride, bool relu)
+        Span<float> d, int dStride, ConvActivation activation)
     {
         const int V = 16;
         ref float wr = ref MemoryMarshal.GetReference(w);
@@ -1061,35 +1087,26 @@ public static partial class Kernels
                     a7 = Vector512.FusedMultiplyAdd(u, s, a7); c7 = Vector512.FusedMultiplyAdd(v, s, c7); e7 = Vector512.FusedMultiplyAdd(t, s, e7);
                 }
                 ref float o = ref Unsafe.Add(ref dr, m * dStride + j);
-                Store3(a0, c0, e0, bias[0], relu, ref o);
-                Store3(a1, c1, e1, bias[1], relu, ref Unsafe.Add(ref o, dStride));
-                Store3(a2, c2, e2, bias[2], relu, ref Unsafe.Add(ref o, 2 * dStride));
-                Store3(a3, c3, e3, bias[3], relu, ref Unsafe.Add(ref o, 3 * dStride));
-                Store3(a4, c4, e4, bias[4], relu, ref Unsafe.Add(ref o, 4 * dStride));
-                Store3(a5, c5, e5, bias[5], relu, ref Unsafe.Add(ref o, 5 * dStride));
-                Store3(a6, c6, e6, bias[6], relu, ref Unsafe.Add(ref o, 6 * dStride));
-                Store3(a7, c7, e7, bias[7], relu, ref Unsafe.Add(ref o, 7 * dStride));
+                Store3(a0, c0, e0, bias[0], activation, ref o);
+                Store3(a1, c1, e1, bias[1], activation, ref Unsafe.Add(ref o, dStride));
+                Store3(a2, c2, e2, bias[2], activation, ref Unsafe.Add(ref o, 2 * dStride));
+                Store3(a3, c3, e3, bias[3], activation, ref Unsafe.Add(ref o, 3 * dStride));
+                Store3(a4, c4, e4, bias[4], activation, ref Unsafe.Add(ref o, 4 * dStride));
+                Store3(a5, c5, e5, bias[5], activation, ref Unsafe.Add(ref o, 5 * dStride));
+                Store3(a6, c6, e6, bias[6], activation, ref Unsafe.Add(ref o, 6 * dStride));
+                Store3(a7, c7, e7, bias[7], activation, ref Unsafe.Add(ref o, 7 * dStride));
             }
         }
     }
 
-    // Three vectors of one map's sums plus its bias (then Relu when asked) into o[0..48).
+    // Three vectors of one map's sums plus its bias, finished (Finish), into o[0..48).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store3(Vector512<float> a, Vector512<float> c, Vector512<float> e, float bias, bool relu, ref float o)
+    private static void Store3(Vector512<float> a, Vector512<float> c, Vector512<float> e, float bias, ConvActivation activation, ref float o)
     {
         var b = Vector512.Create(bias);
-        a += b;
-        c += b;
-        e += b;
-        if (relu)
-        {
-            a = Vector512.Max(a, Vector512<float>.Zero);
-            c = Vector512.Max(c, Vector512<float>.Zero);
-            e = Vector512.Max(e, Vector512<float>.Zero);
-        }
-        a.StoreUnsafe(ref o);
-        c.StoreUnsafe(ref o, 16);
-        e.StoreUnsafe(ref o, 32);
+        Finish(a, b, activation).StoreUnsafe(ref o);
+        Finish(c, b, activation).StoreUnsafe(ref o, 16);
+        Finish(e, b, activation).StoreUnsafe(ref o, 32);
     }
 
     // Fewer than 4 maps: one at a time, a vector of positions at a time.

@@ -234,13 +234,8 @@ public static partial class Kernels
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            var sixth = Vector512.Create(1f / 6);
-            var half = Vector512.Create(0.5f);
             for (; i + Vector512<float>.Count <= x.Length; i += Vector512<float>.Count)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                (v * Vector512.Max(Vector512<float>.Zero, Vector512.Min(Vector512<float>.One, sixth * v + half))).StoreUnsafe(ref dr, (nuint)i);
-            }
+                HardSwish(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
@@ -255,6 +250,11 @@ public static partial class Kernels
         for (; i < x.Length; i++)
             d[i] = x[i] * MathF.Max(0, MathF.Min(1, 1f / 6 * x[i] + 0.5f));
     }
+
+    /// <summary>HardSwish of a vector, as the kernel computes it (a fast Conv applies it to its sums in registers).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> HardSwish(Vector512<float> v) =>
+        v * Vector512.Max(Vector512<float>.Zero, Vector512.Min(Vector512<float>.One, Vector512.Create(1f / 6) * v + Vector512.Create(0.5f)));
 
     /// <summary><c>Celu</c>: max(0, x) + min(0, alpha·(e^(x/alpha) − 1)).</summary>
     public static void Celu(ReadOnlySpan<float> x, float alpha, Span<float> d)
