@@ -178,6 +178,49 @@ public sealed class ConvFastKernelTests
     }
 
     [Fact]
+    public void A_batch_split_between_threads_gives_the_same_bits()
+    {
+        // Six images of mobile's shapes, large enough to split into pieces of whole images; on one thread and on every core.
+        var random = new Random(6);
+        float[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        int[] xShape = [6, 8, 24, 96], half = [6, 8, 12, 48], ones = [1, 1], twos = [2, 2], pads = [1, 1, 1, 1];
+        float[] x = Values(6 * 8 * 24 * 96), b = Values(16), pw = Values(16 * 8), dw = Values(8 * 9), im = Values(16 * 8 * 9);
+        (string, Func<float[]>)[] forms =
+        [
+            ("pointwise", () => Run(6 * 16 * 24 * 96, d => Kernels.ConvPointwise(x, xShape, pw, b, d, [6, 16, 24, 96], Kernels.ConvActivation.Relu))),
+            ("depthwise", () => Run(6 * 8 * 12 * 48, d => Kernels.ConvDepthwise(x, xShape, dw, [8, 1, 3, 3], b.AsSpan(0, 8), twos, pads, d, half,
+                new float[24 * 2 * 49], Kernels.ConvActivation.HardSwish))),
+            ("im2col", () => Run(6 * 16 * 24 * 96, d => Kernels.ConvIm2Col(x, xShape, im, [16, 8, 3, 3], b, ones, ones, pads, d, [6, 16, 24, 96],
+                new float[8 * 9 * 96 * 24]))),
+        ];
+        foreach (var (name, run) in forms)
+        {
+            Workers.Limit = 1;
+            float[] one;
+            try
+            {
+                one = run();
+            }
+            finally
+            {
+                Workers.Limit = 0;
+            }
+            Assert.Equal(Math.Min(2, Environment.ProcessorCount) > 1, Workers.Parts > 1);
+            Assert.True(one.AsSpan().SequenceEqual(run()), name);
+            Assert.Contains(one, v => v != 0);
+        }
+
+        static float[] Run(int length, SpanAction act)
+        {
+            var d = new float[length];
+            act(d);
+            return d;
+        }
+    }
+
+    private delegate void SpanAction(Span<float> d);
+
+    [Fact]
     public void No_fast_kernel_allocates()
     {
         int[] xShape = [1, 6, 12, 37], pwShape = [9, 6, 1, 1], dwShape = [6, 1, 3, 3], imShape = [9, 6, 3, 3], dShape = [1, 9, 12, 37], ddShape = [1, 6, 12, 37];

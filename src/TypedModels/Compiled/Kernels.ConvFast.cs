@@ -93,6 +93,8 @@ public static partial class Kernels
     public static void ConvPointwise(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> d, ReadOnlySpan<int> dShape,
         ConvActivation activation = ConvActivation.None, float alpha = 0f, float beta = 0f)
     {
+        if (SplitImages(ConvForm.Pointwise, x, xShape, w, [dShape[1], xShape[1]], b, [], [], [], d, dShape, 0, activation, alpha, beta))
+            return;
         int batch = xShape[0], channels = xShape[1], maps = dShape[1];
         int size = 1;
         for (int i = 2; i < xShape.Length; i++)
@@ -111,6 +113,8 @@ public static partial class Kernels
         ReadOnlySpan<int> strides, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch = default,
         ConvActivation activation = ConvActivation.None, float alpha = 0f, float beta = 0f)
     {
+        if (SplitImages(ConvForm.Depthwise, x, xShape, w, wShape, b, strides, [], pads, d, dShape, scratch.Length, activation, alpha, beta))
+            return;
         int batch = xShape[0], channels = xShape[1], height = xShape[2], width = xShape[3];
         int kh = wShape[2], kw = wShape[3], oh = dShape[2], ow = dShape[3];
         int sy = strides[0], sx = strides[1], top = pads[0], left = pads[1];
@@ -725,6 +729,8 @@ public static partial class Kernels
         ReadOnlySpan<int> strides, ReadOnlySpan<int> dilations, ReadOnlySpan<int> pads, Span<float> d, ReadOnlySpan<int> dShape, Span<float> scratch,
         ConvActivation activation = ConvActivation.None, float alpha = 0f, float beta = 0f)
     {
+        if (SplitImages(ConvForm.Im2Col, x, xShape, w, wShape, b, strides, dilations, pads, d, dShape, scratch.Length, activation, alpha, beta))
+            return;
         bool two = xShape.Length == 4;
         int batch = xShape[0], channels = xShape[1], maps = dShape[1];
         int height = two ? xShape[2] : 1, width = xShape[^1];

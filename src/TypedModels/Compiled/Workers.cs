@@ -36,11 +36,28 @@ internal static unsafe class Workers
     [ThreadStatic]
     private static int t_limit;
 
+    [ThreadStatic]
+    private static float[]? t_scratch;
+
     /// <summary>The threads a call on this thread may use (at least 1): set by the compiled client as it starts a call.</summary>
     public static int Limit
     {
         get => t_limit <= 0 ? Environment.ProcessorCount : t_limit;
         set => t_limit = value;
+    }
+
+    /// <summary>Whether a split is under way (a node inside one runs whole, on the thread that runs its piece).</summary>
+    public static bool Busy => Volatile.Read(ref s_busy) != 0;
+
+    /// <summary>
+    /// This thread's working memory for a piece of a split node that needs its own: <paramref name="length"/> floats,
+    /// allocated when a thread first needs that many and reused after.
+    /// </summary>
+    public static Span<float> Scratch(int length)
+    {
+        if (t_scratch is null || t_scratch.Length < length)
+            t_scratch = new float[length];
+        return t_scratch.AsSpan(0, length);
     }
 
     /// <summary>Pieces a split node is cut into per thread: a late worker's share is then taken up by the others.</summary>
