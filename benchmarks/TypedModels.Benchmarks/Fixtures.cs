@@ -474,8 +474,10 @@ internal static class Fixtures
         md.AppendLine();
         md.AppendLine("The compiled client is timed as a whole, so the per-layer and per-node targets are judged per fixture: the whole call against " +
             "the time to stream all its weights, and the whole call's GFLOP/s (activations, pools and softmax included) against the peak — both stricter " +
-            "than the per-layer target. A fixture is streaming-bound at batch 1 when streaming its weights takes longer than its arithmetic at the peak; " +
-            "ONNX Runtime runs on every core, the peak is one core's.");
+            "than the per-layer target. A fixture is streaming-bound at batch 1 when streaming its weights takes longer than its arithmetic at one core's peak. " +
+            "Both clients run on every core (ONNX Runtime's default threads; the compiled client splits a large node between its workers), so the " +
+            $"compute-bound target is judged against the peak of all {Environment.ProcessorCount} cores (one core's × {Environment.ProcessorCount}); the stream " +
+            "rate is one core's, which a layer split by columns between cores can beat.");
         md.AppendLine();
         md.AppendLine("| target | fixture | measured | met? |");
         md.AppendLine("|---|---|---|---|");
@@ -507,8 +509,8 @@ internal static class Fixtures
         {
             foreach (var c in f.Cells.Where(c => c.Batch >= 16))
             {
-                double share = 2.0 * f.Spec.MultiplyAddsPerRow * c.Batch / c.CompiledNs / peak;
-                md.AppendLine($"| compute-bound (batch ≥ 16): ≥ 60% of the FMA peak | `{f.Spec.Name}`, batch {c.Batch} | {F(100 * share, "F0")}% | {Verdict(share >= 0.6, $"{F(0.6 / share)}× short")} |");
+                double share = 2.0 * f.Spec.MultiplyAddsPerRow * c.Batch / c.CompiledNs / (peak * Environment.ProcessorCount);
+                md.AppendLine($"| compute-bound (batch ≥ 16): ≥ 60% of the FMA peak of every core | `{f.Spec.Name}`, batch {c.Batch} | {F(100 * share, "F0")}% | {Verdict(share >= 0.6, $"{F(0.6 / share)}× short")} |");
             }
         }
         md.AppendLine();

@@ -115,8 +115,9 @@ public static partial class Kernels
             F = f, G = g, H = h, BackwardF = backwardF, BackwardG = backwardG, BackwardH = backwardH, Parts = 1,
         };
         // Entries are independent: a batch worth it is split between threads, each stepping its share together.
-        // Pieces: a few per thread, so that the calling thread takes more of them while a worker is late.
-        int parts = Math.Min(Workers.Parts * Workers.PiecesPerThread, batch);
+        // Pieces: a few per thread, so that the calling thread takes more of them while a worker is late, of four entries
+        // or more where the batch allows (Rows' four-row blocks), one per thread at least.
+        int parts = Math.Min(batch, Math.Clamp(batch / 4, Workers.Parts, Workers.Parts * Workers.PiecesPerThread));
         if (Workers.Parts > 1 && (long)shared * batch * directions * width * (inputSize + hidden) >= SplitMultiplyAdds)
         {
             unsafe
