@@ -115,10 +115,10 @@ namespace App
             try
             {
                 long __s0 = __symbols[0];
-                var __arena = __compiled.Arena<float>(__s0 * 9L + __s0 * 8L + __s0 * 9L + __s0 * 3L + __s0 * 6L + __s0 * 3L);
+                var __arena = __compiled.Arena<float>(__s0 * 8L + __s0 * 9L + __s0 * 9L + __s0 * 3L + __s0 * 6L + __s0 * 3L);
                 int __arenaAt = 0;
-                int __o0 = __arenaAt; __arenaAt += (int)(__s0 * 9L);
-                int __o1 = __arenaAt; __arenaAt += (int)(__s0 * 8L);
+                int __o0 = __arenaAt; __arenaAt += (int)(__s0 * 8L);
+                int __o1 = __arenaAt; __arenaAt += (int)(__s0 * 9L);
                 int __o2 = __arenaAt; __arenaAt += (int)(__s0 * 9L);
                 int __o3 = __arenaAt; __arenaAt += (int)(__s0 * 3L);
                 int __o4 = __arenaAt; __arenaAt += (int)(__s0 * 6L);
@@ -126,17 +126,16 @@ namespace App
                 var __v1 = __arena.Slice(__o0, (int)(__s0 * 8L));
                 var __v4 = __arena.Slice(__o1, (int)(__s0 * 8L));
                 var __v5 = __arena.Slice(__o0, (int)(__s0 * 6L));
-                var __v7 = __arena.Slice(__o1, (int)(__s0 * 6L));
-                var __v9 = __arena.Slice(__o0, (int)(__s0 * 6L));
-                var __v11 = __arena.Slice(__o1, (int)(__s0 * 6L));
-                var __v13 = __arena.Slice(__o0, (int)(__s0 * 9L));
-                var __v14 = __arena.Slice(__o2, (int)(__s0 * 9L));
-                var __v15 = __arena.Slice(__o0, (int)(__s0 * 9L));
-                var __v17 = __arena.Slice(__o2, (int)(__s0 * 6L));
-                var __v20 = __arena.Slice(__o3, (int)(__s0 * 3L));
-                var __v21 = __arena.Slice(__o4, (int)(__s0 * 6L));
-                var __v22 = __arena.Slice(__o5, (int)(__s0 * 3L));
-                var __v24 = __arena.Slice(__o3, (int)(__s0 * 3L));
+                var __v8 = __arena.Slice(__o1, (int)(__s0 * 6L));
+                var __v10 = __arena.Slice(__o0, (int)(__s0 * 6L));
+                var __v12 = __arena.Slice(__o1, (int)(__s0 * 9L));
+                var __v13 = __arena.Slice(__o2, (int)(__s0 * 9L));
+                var __v14 = __arena.Slice(__o1, (int)(__s0 * 9L));
+                var __v16 = __arena.Slice(__o2, (int)(__s0 * 6L));
+                var __v19 = __arena.Slice(__o3, (int)(__s0 * 3L));
+                var __v20 = __arena.Slice(__o4, (int)(__s0 * 6L));
+                var __v21 = __arena.Slice(__o5, (int)(__s0 * 3L));
+                var __v23 = __arena.Slice(__o3, (int)(__s0 * 3L));
                 // Gemm → h1 (Gemm)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
@@ -154,38 +153,36 @@ namespace App
                 }
                 // Relu → r1 (Relu)
                 global::TypedModels.Compiled.Kernels.Relu(x: __v1, d: __v4);
-                // MatMul → m2 (MatMul)
+                // MatMul → m2 + Add → a2 (MatMul)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
                     var __in = __v4.Slice(__i * 8, 8);
                     var __out = __v5.Slice(__i * 6, 6);
                     float __x0 = __in[0], __x1 = __in[1], __x2 = __in[2], __x3 = __in[3], __x4 = __in[4], __x5 = __in[5], __x6 = __in[6], __x7 = __in[7];
-                    __out[0] = __x0 * 0.832575142f + __x1 * 0.768818021f + __x2 * 0.304443508f + __x3 * (-0.0886248425f) + __x4 * 0.890291274f + __x5 * 0.849210203f + __x6 * (-0.266991556f) + __x7 * (-0.22991398f);
-                    __out[1] = __x0 * (-0.571641207f) + __x1 * (-0.864634275f) + __x2 * 0.441050053f + __x3 * 0.550061822f + __x4 * 0.764352977f + __x5 * 0.523307562f + __x6 * (-0.742215395f) + __x7 * 0.592711389f;
-                    __out[2] = __x0 * 0.570610166f + __x1 * (-0.171214551f) + __x2 * (-0.201695308f) + __x3 * (-0.678703904f) + __x4 * 0.794308305f + __x5 * (-0.834519804f) + __x6 * (-0.668965995f) + __x7 * 0.575608075f;
-                    __out[3] = __x0 * (-0.693988502f) + __x1 * (-0.567225873f) + __x2 * 0.196403682f + __x3 * (-0.356979489f) + __x4 * 0.90894717f + __x5 * (-0.803015113f) + __x6 * (-0.737784147f) + __x7 * (-0.557960451f);
-                    __out[4] = __x0 * (-0.0289239027f) + __x1 * (-0.463443965f) + __x2 * (-0.947863162f) + __x3 * 0.993960798f + __x4 * 0.504123449f + __x5 * 0.15491429f + __x6 * 0.381864011f + __x7 * 0.0490327291f;
-                    __out[5] = __x0 * 0.0289877374f + __x1 * (-0.416145027f) + __x2 * (-0.178321838f) + __x3 * (-0.256021917f) + __x4 * 0.348890841f + __x5 * 0.21107842f + __x6 * 0.706263483f + __x7 * 0.722936749f;
+                    __out[0] = __x0 * 0.832575142f + __x1 * 0.768818021f + __x2 * 0.304443508f + __x3 * (-0.0886248425f) + __x4 * 0.890291274f + __x5 * 0.849210203f + __x6 * (-0.266991556f) + __x7 * (-0.22991398f) + 0.831557751f;
+                    __out[1] = __x0 * (-0.571641207f) + __x1 * (-0.864634275f) + __x2 * 0.441050053f + __x3 * 0.550061822f + __x4 * 0.764352977f + __x5 * 0.523307562f + __x6 * (-0.742215395f) + __x7 * 0.592711389f + (-0.852596998f);
+                    __out[2] = __x0 * 0.570610166f + __x1 * (-0.171214551f) + __x2 * (-0.201695308f) + __x3 * (-0.678703904f) + __x4 * 0.794308305f + __x5 * (-0.834519804f) + __x6 * (-0.668965995f) + __x7 * 0.575608075f + (-0.523953021f);
+                    __out[3] = __x0 * (-0.693988502f) + __x1 * (-0.567225873f) + __x2 * 0.196403682f + __x3 * (-0.356979489f) + __x4 * 0.90894717f + __x5 * (-0.803015113f) + __x6 * (-0.737784147f) + __x7 * (-0.557960451f) + 0.243786633f;
+                    __out[4] = __x0 * (-0.0289239027f) + __x1 * (-0.463443965f) + __x2 * (-0.947863162f) + __x3 * 0.993960798f + __x4 * 0.504123449f + __x5 * 0.15491429f + __x6 * 0.381864011f + __x7 * 0.0490327291f + 0.747317374f;
+                    __out[5] = __x0 * 0.0289877374f + __x1 * (-0.416145027f) + __x2 * (-0.178321838f) + __x3 * (-0.256021917f) + __x4 * 0.348890841f + __x5 * 0.21107842f + __x6 * 0.706263483f + __x7 * 0.722936749f + 0.469386667f;
                 }
-                // Add → a2 (Add)
-                global::TypedModels.Compiled.Kernels.Add(a: __v5, aShape: stackalloc int[] { (int)__s0, 6 }, b: __Weights3, bShape: __Dims0, d: __v7, dShape: stackalloc int[] { (int)__s0, 6 });
                 // LeakyRelu → l2 (LeakyRelu)
-                global::TypedModels.Compiled.Kernels.LeakyRelu(x: __v7, alpha: 0.100000001f, d: __v9);
+                global::TypedModels.Compiled.Kernels.LeakyRelu(x: __v5, alpha: 0.100000001f, d: __v8);
                 // Softmax → probs (Softmax)
-                global::TypedModels.Compiled.Kernels.Softmax(x: __v9, d: __v11, outer: (int)(__s0 * 2L), axis: 3, inner: 1);
+                global::TypedModels.Compiled.Kernels.Softmax(x: __v8, d: __v10, outer: (int)(__s0 * 2L), axis: 3, inner: 1);
                 // Concat → joined (Concat)
-                global::TypedModels.Compiled.Kernels.ConcatPart<float>(x: __v11, d: __v13, outer: (int)(__s0), block: 6, outputBlock: 9, offset: 0);
+                global::TypedModels.Compiled.Kernels.ConcatPart<float>(x: __v10, d: __v12, outer: (int)(__s0), block: 6, outputBlock: 9, offset: 0);
                 // Concat → joined (Concat)
-                global::TypedModels.Compiled.Kernels.ConcatPart<float>(x: x, d: __v13, outer: (int)(__s0), block: 3, outputBlock: 9, offset: 6);
+                global::TypedModels.Compiled.Kernels.ConcatPart<float>(x: x, d: __v12, outer: (int)(__s0), block: 3, outputBlock: 9, offset: 6);
                 // Sigmoid → squashed (Sigmoid)
-                global::TypedModels.Compiled.Kernels.Sigmoid(x: __v13, d: __v14);
+                global::TypedModels.Compiled.Kernels.Sigmoid(x: __v12, d: __v13);
                 // Mul → scores (Mul)
-                global::TypedModels.Compiled.Kernels.Mul(a: __v14, aShape: stackalloc int[] { (int)__s0, 9 }, b: __Weights4, bShape: global::System.ReadOnlySpan<int>.Empty, d: __v15, dShape: stackalloc int[] { (int)__s0, 9 });
+                global::TypedModels.Compiled.Kernels.Mul(a: __v13, aShape: stackalloc int[] { (int)__s0, 9 }, b: __Weights4, bShape: global::System.ReadOnlySpan<int>.Empty, d: __v14, dShape: stackalloc int[] { (int)__s0, 9 });
                 // Tile → tiled (Tile)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
                     var __in = x.Slice(__i * 3, 3);
-                    var __out = __v17.Slice(__i * 6, 6);
+                    var __out = __v16.Slice(__i * 6, 6);
                     __out[0] = __in[0];
                     __out[1] = __in[1];
                     __out[2] = __in[2];
@@ -194,13 +191,13 @@ namespace App
                     __out[5] = __in[2];
                 }
                 // Tanh → t (Tanh)
-                global::TypedModels.Compiled.Kernels.Tanh(x: x, d: __v20);
+                global::TypedModels.Compiled.Kernels.Tanh(x: x, d: __v19);
                 // Transpose → swapped (Transpose)
-                global::TypedModels.Compiled.Kernels.Transpose<float>(x: __v11, shape: stackalloc int[] { (int)__s0, 2, 3 }, perm: __Dims1, d: __v21);
+                global::TypedModels.Compiled.Kernels.Transpose<float>(x: __v10, shape: stackalloc int[] { (int)__s0, 2, 3 }, perm: __Dims0, d: __v20);
                 // Sub → shifted (Sub)
-                global::TypedModels.Compiled.Kernels.Sub(a: __v20, aShape: stackalloc int[] { (int)__s0, 3 }, b: __Weights5, bShape: __Dims2, d: __v22, dShape: stackalloc int[] { (int)__s0, 3 });
+                global::TypedModels.Compiled.Kernels.Sub(a: __v19, aShape: stackalloc int[] { (int)__s0, 3 }, b: __Weights5, bShape: __Dims1, d: __v21, dShape: stackalloc int[] { (int)__s0, 3 });
                 // Div → divided (Div)
-                global::TypedModels.Compiled.Kernels.Div(a: __v22, aShape: stackalloc int[] { (int)__s0, 3 }, b: __Weights5, bShape: __Dims2, d: __v24, dShape: stackalloc int[] { (int)__s0, 3 });
+                global::TypedModels.Compiled.Kernels.Div(a: __v21, aShape: stackalloc int[] { (int)__s0, 3 }, b: __Weights5, bShape: __Dims1, d: __v23, dShape: stackalloc int[] { (int)__s0, 3 });
                 var __shapes = __compiled.Shapes;
                 __shapes[0] = __s0;
                 __shapes[1] = 9;
@@ -214,19 +211,13 @@ namespace App
                 __shapes[9] = __s0;
                 __shapes[10] = 3;
                 __shapes[11] = 2;
-                return new Result(new global::TypedModels.TensorView<float>(__v15, new global::System.ReadOnlySpan<long>(__shapes, 0, 2)), new global::TypedModels.TensorView<float>(__v11, new global::System.ReadOnlySpan<long>(__shapes, 2, 3)), new global::TypedModels.TensorView<float>(__v17, new global::System.ReadOnlySpan<long>(__shapes, 5, 2)), new global::TypedModels.TensorView<float>(__v24, new global::System.ReadOnlySpan<long>(__shapes, 7, 2)), new global::TypedModels.TensorView<float>(__v21, new global::System.ReadOnlySpan<long>(__shapes, 9, 3)));
+                return new Result(new global::TypedModels.TensorView<float>(__v14, new global::System.ReadOnlySpan<long>(__shapes, 0, 2)), new global::TypedModels.TensorView<float>(__v10, new global::System.ReadOnlySpan<long>(__shapes, 2, 3)), new global::TypedModels.TensorView<float>(__v16, new global::System.ReadOnlySpan<long>(__shapes, 5, 2)), new global::TypedModels.TensorView<float>(__v23, new global::System.ReadOnlySpan<long>(__shapes, 7, 2)), new global::TypedModels.TensorView<float>(__v20, new global::System.ReadOnlySpan<long>(__shapes, 9, 3)));
             }
             finally
             {
                 __compiled.Exit();
             }
         }
-
-        /// <summary><c>b2</c>: 6 values from the model.</summary>
-        private static readonly float[] __Weights3 = new float[]
-        {
-            0.831557751f, -0.852596998f, -0.523953021f, 0.243786633f, 0.747317374f, 0.469386667f,
-        };
 
         /// <summary><c>two</c>: 1 value from the model.</summary>
         private static readonly float[] __Weights4 = new float[]
@@ -240,11 +231,9 @@ namespace App
             0.326681077f, 0.189554602f, -0.565602005f,
         };
 
-        private static readonly int[] __Dims0 = new int[] { 6 };
+        private static readonly int[] __Dims0 = new int[] { 0, 2, 1 };
 
-        private static readonly int[] __Dims1 = new int[] { 0, 2, 1 };
-
-        private static readonly int[] __Dims2 = new int[] { 3 };
+        private static readonly int[] __Dims1 = new int[] { 3 };
 
         /// <summary>Releases the session or the arena, and every buffer; the views of the last result become invalid.</summary>
         public void Dispose()
