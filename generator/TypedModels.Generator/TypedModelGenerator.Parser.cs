@@ -300,9 +300,9 @@ public sealed partial class TypedModelGenerator
             // Compiled or Auto: the graph decides. Every reason is an error when compiling was asked for, one
             // information when Auto falls back to ONNX Runtime.
             var (plan, reasons) = Compiled.Planner.Plan(signature, symbolSpecs, inputSpecs, outputSpecs, cancellationToken);
-            if (plan is not null && backend == Backend.Auto && plan.GenericMultiplyAddsPerRow > AutoMultiplyAddsPerRow)
+            if (plan is not null && backend == Backend.Auto && plan.MultiplyAddsPerRow > AutoMultiplyAddsPerRow)
             {
-                reasons.Add($"its products outside the dense, fast Conv and LSTM kernels take {plan.GenericMultiplyAddsPerRow.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} multiply-adds per row, more than the {AutoMultiplyAddsPerRow} up to which " +
+                reasons.Add($"its matrix products take {plan.MultiplyAddsPerRow.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} multiply-adds per row, more than the {AutoMultiplyAddsPerRow} up to which " +
                     "the compiled client stays faster than ONNX Runtime at batch 1,024 (README, \"Compiled backend\"); Backend=\"Compiled\" compiles it anyway, for small batches");
                 plan = null;
             }
@@ -337,13 +337,10 @@ public sealed partial class TypedModelGenerator
         }
 
         /// <summary>
-        /// The most multiply-adds per row of a batch, outside the kernels shaped at build time, that <c>Auto</c> compiles.
-        /// Measured (benchmarks/RESULTS.md, the crossover sweep): the seed, 12 per row written out, is faster compiled at
-        /// every batch up to 16,384; so are the models whose products run on the dense kernel (2,048 and 21,504 per row,
-        /// 1.3–10× and 1.6–3.6× ONNX Runtime from batch 64 on, split between cores) and the Conv and LSTM fixtures at
-        /// batch 1, 16 and 256, while 256 per row on the generic Gemm (8 → 16 → 8, under the dense kernel's threshold)
-        /// loses to ONNX Runtime's blocked, multi-threaded kernels from batch 256. Work on the generic kernels is held to
-        /// the seed's scale; the shaped kernels' work is not counted.
+        /// The most multiply-adds per row of a batch that <c>Auto</c> compiles. Measured (benchmarks/RESULTS.md): the seed,
+        /// 12 per row, is faster compiled at every batch up to 16,384; models of 256, 2,048 and 21,504 per row lose to
+        /// ONNX Runtime's blocked, multi-threaded kernels once a call holds some 30,000 to 65,000 multiply-adds (batch 256,
+        /// 64 and 16). At batch 1,024 that is 30 to 64 per row: <c>Auto</c> takes the lower end.
         /// </summary>
         internal const long AutoMultiplyAddsPerRow = 32;
 

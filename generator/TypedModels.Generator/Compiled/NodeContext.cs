@@ -119,12 +119,8 @@ internal sealed class NodeContext
     /// <summary>The plan index of <paramref name="value"/> (a subgraph's output, say), known data becoming static data named <paramref name="name"/>.</summary>
     public int Index(string name, Value value) => _planner.Use(name, value);
 
-    /// <summary>
-    /// Adds a product's multiply-adds per row: its output's fixed dims times the summed dim (symbols count as 1);
-    /// <paramref name="generic"/> when no kernel shaped for it at build time computes it (not the dense kernel, a fast
-    /// Conv form or the LSTM kernel), which is the work <c>Auto</c> weighs.
-    /// </summary>
-    public void CountWork(IEnumerable<PlanDim> output, PlanDim summed, bool generic = true) => _planner.CountWork(output, summed, generic);
+    /// <summary>Adds a product's multiply-adds per row: its output's fixed dims times the summed dim (symbols count as 1).</summary>
+    public void CountWork(IEnumerable<PlanDim> output, PlanDim summed) => _planner.CountWork(output, summed);
 
     public NodeAttribute? Attribute(string name) => Node.Attributes.FirstOrDefault(a => a.Name == name);
 

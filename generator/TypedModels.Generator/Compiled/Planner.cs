@@ -22,7 +22,7 @@ internal sealed class Planner
     private List<PlanStep> _steps = new(); // the model's, or a branch's while one is planned
     private readonly List<string> _reasons = new();
     private readonly Dictionary<string, int> _readers = new(StringComparer.Ordinal);
-    private long _multiplyAdds, _genericMultiplyAdds;
+    private long _multiplyAdds;
     private CancellationToken _cancellationToken;
 
     private Planner(long opset, EquatableArray<SymbolSpec> symbols) => (Opset, Shapes) = (opset, new Shapes(symbols));
@@ -95,7 +95,7 @@ internal sealed class Planner
                 _reasons.Add($"output '{output.Name}': {e.Message}");
             }
         }
-        return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds, Shapes.Derived, _genericMultiplyAdds);
+        return new ComputePlan(_constants.ToEquatableArray(), _planValues.ToEquatableArray(), _steps.ToEquatableArray(), outputIndexes.ToEquatableArray(), _multiplyAdds, Shapes.Derived);
     }
 
     /// <summary>
@@ -298,12 +298,10 @@ internal sealed class Planner
         return floats;
     }
 
-    internal void CountWork(IEnumerable<PlanDim> output, PlanDim summed, bool generic)
+    internal void CountWork(IEnumerable<PlanDim> output, PlanDim summed)
     {
         long work = output.Where(d => d.IsFixed).Aggregate(summed.IsFixed ? summed.Value : 1, (p, d) => p * d.Value);
         _multiplyAdds = work > long.MaxValue - _multiplyAdds ? long.MaxValue : _multiplyAdds + work;
-        if (generic)
-            _genericMultiplyAdds = work > long.MaxValue - _genericMultiplyAdds ? long.MaxValue : _genericMultiplyAdds + work;
     }
 
     /// <summary>The value an output is read from: one with arena storage, copied there when it is an input or a constant.</summary>

@@ -11,15 +11,13 @@ namespace TypedModels.Generator.Models;
 /// <param name="Outputs">For each client output, the index of the value that holds it (always arena storage).</param>
 /// <param name="MultiplyAddsPerRow">The matrix products' multiply-adds with every symbolic dim at 1: a call's work per row of its batch.</param>
 /// <param name="DerivedSymbols">Symbols after the client's, each a C# expression of those before it (<see cref="Compiled.Shapes.Derive"/>).</param>
-/// <param name="GenericMultiplyAddsPerRow">The part of <paramref name="MultiplyAddsPerRow"/> that no kernel shaped at build time computes (the generic Gemm, MatMul and Conv, products written out as arithmetic, GRU and RNN): what <c>Auto</c> weighs.</param>
 internal sealed record ComputePlan(
     EquatableArray<PlanConstant> Constants,
     EquatableArray<PlanValue> Values,
     EquatableArray<PlanStep> Steps,
     EquatableArray<int> Outputs,
     long MultiplyAddsPerRow,
-    EquatableArray<string> DerivedSymbols = default,
-    long GenericMultiplyAddsPerRow = 0);
+    EquatableArray<string> DerivedSymbols = default);
 
 /// <summary>
 /// A tensor from the model, emitted as static data: <paramref name="Data"/> is its elements' little-endian bytes in

@@ -86,6 +86,10 @@ internal sealed class ConvOps : Op
         int d = node.Output(shape);
         // A Conv output element sums C/group·k1·…·kn products; a ConvTranspose input element scatters M/group·k1·…·kn.
         long taps = kernel.Aggregate(1L, (p, k) => p * k);
+        if (transpose)
+            node.CountWork(x.Shape, PlanDim.Fixed(weights[1] * taps));
+        else
+            node.CountWork(shape, PlanDim.Fixed(weights[1] * taps));
         // The fast form the shapes allow (Kernels.ConvFast.cs), else the generic one.
         string kernelName = node.OpType;
         int scratch = -1;
@@ -129,7 +133,6 @@ internal sealed class ConvOps : Op
                 scratch = node.Scratch([PlanDim.Fixed(depth * columns + phases)], "windows");
             }
         }
-        node.CountWork(transpose ? x.Shape : shape, PlanDim.Fixed(weights[1] * taps), generic: kernelName == node.OpType);
         node.Step(new ConvStep(node.Name, node.OpType, node.Tensor(0), x.Shape.ToEquatableArray(), node.Tensor(1), weights.ToEquatableArray(), node.Tensor(2),
             group, strides.ToEquatableArray(), dilations.ToEquatableArray(), begin.Concat(end).ToEquatableArray(), d, shape.ToEquatableArray(), kernelName, scratch));
     }

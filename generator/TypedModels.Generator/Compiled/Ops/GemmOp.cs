@@ -36,9 +36,8 @@ internal sealed class GemmOp : Op
                 throw new Unsupported($"C {node.Text(c.Shape)} does not broadcast to {node.Text([m, n])} at compile time");
         }
         int d = node.Output([m, n]);
-        bool dense = TryDense(node, transA, transB, m, n, k, rows, columns, d);
-        node.CountWork([m, n], k, generic: !dense);
-        if (dense)
+        node.CountWork([m, n], k);
+        if (TryDense(node, transA, transB, m, n, k, rows, columns, d))
             return;
         node.Step(new GemmStep(node.Name, node.OpType, node.Tensor(0), node.Tensor(1), node.Tensor(2), rows, columns, d, m, n, k, transA, transB,
             node.Float("alpha", 1f), node.Float("beta", 1f)));

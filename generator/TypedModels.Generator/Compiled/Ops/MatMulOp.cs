@@ -34,9 +34,8 @@ internal sealed class MatMulOp : Op
         if (b.Shape.Length > 1)
             shape.Add(n);
         int d = node.Output([.. shape]);
-        bool dense = aBatch.Length == 0 && bBatch.Length == 0 && DenseFusion.Fits(k, n) && b.Floats is not null;
-        node.CountWork(shape, k, generic: !dense);
-        if (dense && b.Floats is { } weights)
+        node.CountWork(shape, k);
+        if (aBatch.Length == 0 && bBatch.Length == 0 && DenseFusion.Fits(k, n) && b.Floats is { } weights)
         {
             // Known weights: the dense kernel, its panels packed here (an Add of a bias and an activation after it fold in).
             int w = DenseFusion.Weights(node, weights, (int)n.Value, (int)k.Value, transposed: false);

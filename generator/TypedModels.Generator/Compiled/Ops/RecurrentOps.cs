@@ -107,7 +107,7 @@ internal sealed class RecurrentOps : Op
                 steps = System.Math.Min(steps, sequence.Value);
             projections = node.Scratch([PlanDim.Fixed(steps * width)], "projections");
         }
-        node.CountWork([sequence, batch, PlanDim.Fixed(directions), PlanDim.Fixed(width)], PlanDim.Fixed(input + hidden), generic: !lstm);
+        node.CountWork([sequence, batch, PlanDim.Fixed(directions), PlanDim.Fixed(width)], PlanDim.Fixed(input + hidden));
         node.Step(new RecurrentStep(node.Name, node.OpType, node.Tensor(0), wT, rT, node.Tensor(3), node.Tensor(4), node.Tensor(5),
             lstm ? node.Tensor(6) : -1, lstm ? node.Tensor(7) : -1, yIndex, yH, yC, scratch, sequence, batch, input, hidden, directions,
             direction == "reverse", batchMajor, defaults.ToEquatableArray(), clip, flag, projections));
