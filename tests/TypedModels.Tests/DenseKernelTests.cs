@@ -85,6 +85,8 @@ public sealed class DenseKernelTests
     [InlineData(1, 64, 768)]
     [InlineData(1, 32, 512)]
     [InlineData(1, 16, 1536)]
+    [InlineData(8, 16, 1536)]
+    [InlineData(5, 48, 700)]
     public void Every_vector_width_rounds_as_ONNX_Runtime_orders_the_sums(int m, int n, int k)
     {
         // The bias, then each slice of 256 products summed from zero in k order as fused multiply-adds and added: what

@@ -161,7 +161,9 @@ public static partial class Kernels
                 rows = i1 - i >= 4 ? 4 : 1;
                 for (int j = j0; j < j1; j += DensePanel)
                 {
-                    if (rows == 4)
+                    if (rows == 4 && n - j <= 16)
+                        Dense512x4Half(ref X, ref W, ref B, ref D, ref T, i, j, args);
+                    else if (rows == 4)
                         Dense512x4(ref X, ref W, ref B, ref D, ref T, i, j, args);
                     else if (j + DensePanel < j1)
                     {
@@ -249,6 +251,55 @@ public static partial class Kernels
         Store512(t10, t11, ref d, ref tail, i + 1, j, a);
         Store512(t20, t21, ref d, ref tail, i + 2, j, a);
         Store512(t30, t31, ref d, ref tail, i + 3, j, a);
+    }
+
+    // Four rows against a last panel of at most 16 columns (its second half is padding): one 512-bit sum per row, two
+    // slices of 256 at once for eight independent chains, added in slice order (the same bits as Dense512x4).
+    private static void Dense512x4Half(ref float x, ref float w, ref float bias, ref float d, ref float tail, int i, int j, DenseArgs a)
+    {
+        int k = a.K;
+        ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
+        ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
+        ref float x1 = ref Unsafe.Add(ref x0, k);
+        ref float x2 = ref Unsafe.Add(ref x1, k);
+        ref float x3 = ref Unsafe.Add(ref x2, k);
+        var (b0, _) = Bias512(ref bias, ref tail, j, a);
+        Vector512<float> t0 = b0, t1 = b0, t2 = b0, t3 = b0;
+        for (int start = 0; start < k; start += 2 * DenseSliceK)
+        {
+            int first = Math.Min(k - start, DenseSliceK), second = Math.Max(0, Math.Min(k - start - DenseSliceK, DenseSliceK));
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, e0 = default, e1 = default, e2 = default, e3 = default;
+            int p = start;
+            for (; p < start + second; p++)
+            {
+                int q = p + DenseSliceK;
+                var w0 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel);
+                var u0 = Vector512.LoadUnsafe(ref panel, (nuint)q * DensePanel);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, p)), w0, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, p)), w0, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, p)), w0, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, p)), w0, c3);
+                e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, q)), u0, e0);
+                e1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, q)), u0, e1);
+                e2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, q)), u0, e2);
+                e3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, q)), u0, e3);
+            }
+            for (; p < start + first; p++)
+            {
+                var w0 = Vector512.LoadUnsafe(ref panel, (nuint)p * DensePanel);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, p)), w0, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, p)), w0, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, p)), w0, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, p)), w0, c3);
+            }
+            (t0, t1, t2, t3) = (t0 + c0, t1 + c1, t2 + c2, t3 + c3);
+            if (second > 0)
+                (t0, t1, t2, t3) = (t0 + e0, t1 + e1, t2 + e2, t3 + e3);
+        }
+        Store512(t0, default, ref d, ref tail, i, j, a);
+        Store512(t1, default, ref d, ref tail, i + 1, j, a);
+        Store512(t2, default, ref d, ref tail, i + 2, j, a);
+        Store512(t3, default, ref d, ref tail, i + 3, j, a);
     }
 
     // One row against the panel at column j: two 512-bit sums.
