@@ -165,6 +165,8 @@ public static partial class Kernels
                         Dense512x4Half(ref X, ref W, ref B, ref D, ref T, i, j, args);
                     else if (rows == 4)
                         Dense512x4(ref X, ref W, ref B, ref D, ref T, i, j, args);
+                    else if (n - j <= 16)
+                        Dense512x1Half(ref X, ref W, ref B, ref D, ref T, i, j, args);
                     else if (j + DensePanel < j1)
                     {
                         Dense512x1x2(ref X, ref W, ref B, ref D, ref T, i, j, args);
@@ -300,6 +302,51 @@ public static partial class Kernels
         Store512(t1, default, ref d, ref tail, i + 1, j, a);
         Store512(t2, default, ref d, ref tail, i + 2, j, a);
         Store512(t3, default, ref d, ref tail, i + 3, j, a);
+    }
+
+    // One row against a last panel of at most 16 columns: its real half only (one cache line of each row of the panel),
+    // four slices of 256 at once for four independent chains, added in slice order (the same bits as Dense512x1).
+    private static void Dense512x1Half(ref float x, ref float w, ref float bias, ref float d, ref float tail, int i, int j, DenseArgs a)
+    {
+        int k = a.K;
+        ref float panel = ref Unsafe.Add(ref w, (nint)(j / DensePanel) * k * DensePanel);
+        ref float x0 = ref Unsafe.Add(ref x, (nint)i * k);
+        var (t, _) = Bias512(ref bias, ref tail, j, a);
+        for (int start = 0; start < k; start += 4 * DenseSliceK)
+        {
+            // The lengths of the (up to) four slices from start, the first the longest.
+            int l0 = Math.Min(k - start, DenseSliceK), l1 = Math.Clamp(k - start - DenseSliceK, 0, DenseSliceK);
+            int l2 = Math.Clamp(k - start - 2 * DenseSliceK, 0, DenseSliceK), l3 = Math.Clamp(k - start - 3 * DenseSliceK, 0, DenseSliceK);
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (int p = 0; p < l0; p++)
+            {
+                int at = start + p;
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, at)), Vector512.LoadUnsafe(ref panel, (nuint)at * DensePanel), c0);
+                if (p < l1)
+                {
+                    at += DenseSliceK;
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, at)), Vector512.LoadUnsafe(ref panel, (nuint)at * DensePanel), c1);
+                    if (p < l2)
+                    {
+                        at += DenseSliceK;
+                        c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, at)), Vector512.LoadUnsafe(ref panel, (nuint)at * DensePanel), c2);
+                        if (p < l3)
+                        {
+                            at += DenseSliceK;
+                            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, at)), Vector512.LoadUnsafe(ref panel, (nuint)at * DensePanel), c3);
+                        }
+                    }
+                }
+            }
+            t += c0;
+            if (l1 > 0)
+                t += c1;
+            if (l2 > 0)
+                t += c2;
+            if (l3 > 0)
+                t += c3;
+        }
+        Store512(t, default, ref d, ref tail, i, j, a);
     }
 
     // One row against the panel at column j: two 512-bit sums.
