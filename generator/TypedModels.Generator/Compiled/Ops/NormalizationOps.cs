@@ -74,10 +74,11 @@ internal sealed class BatchNormalizationOp : Op
     }
 
     /// <summary>
-    /// Folds the normalisation into the Conv that writes its input (before any activation folded into it), when nothing else reads that output and the Conv's
-    /// weights and the statistics are known: a = scale / √(var + ε), W′ = W·a per output channel, b′ = (b − mean)·a + bias
-    /// (bias − mean·a without a Conv bias), in float and in that order, as ONNX Runtime's Conv-BatchNormalization fusion
-    /// computes them, so the folded model rounds as ONNX Runtime's optimised graph does. The normalisation then costs nothing.
+    /// Folds the normalisation into the Conv that writes its input (before any activation folded into it), when nothing
+    /// else reads that output and the Conv's weights and the statistics are known: a = scale / √(var + ε), W′ = W·a per
+    /// output channel, b′ = (b − mean)·a + bias (bias − mean·a without a Conv bias), in float and in that order, as ONNX
+    /// Runtime's Conv-BatchNormalization fusion computes them, so the folded model rounds as ONNX Runtime's optimised
+    /// graph does. The normalisation then costs nothing.
     /// </summary>
     private static bool TryFoldIntoConv(NodeContext node, Value x)
     {
