@@ -178,6 +178,43 @@ public sealed class DenseKernelTests
     }
 
     [Fact]
+    public void Concurrent_callers_share_the_workers_without_crossing_results()
+    {
+        // Four threads at once, each with its own layer large enough to split: one holds the workers at a time, the others
+        // run their pieces themselves; every result is the one thread's alone.
+        const int m = 16, n = 128, k = 300;
+        var expected = new float[4][];
+        var inputs = new (float[] X, float[] W, float[] Bias)[4];
+        for (int t = 0; t < 4; t++)
+        {
+            var random = new Random(t);
+            float[] b = Values(random, k * n), packed = new float[Kernels.DensePackedLength(n, k)];
+            Kernels.PackDense(b, packed, n, k);
+            inputs[t] = (Values(random, m * k), packed, Values(random, n));
+            expected[t] = new float[m * n];
+            Workers.Limit = 1;
+            Kernels.Dense(inputs[t].X, inputs[t].W, inputs[t].Bias, expected[t], m, n, k, Kernels.DenseActivation.Relu);
+            Workers.Limit = 0;
+        }
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var threads = Enumerable.Range(0, 4).Select(t => new System.Threading.Thread(() =>
+        {
+            var d = new float[m * n];
+            for (int call = 0; call < 200; call++)
+            {
+                Kernels.Dense(inputs[t].X, inputs[t].W, inputs[t].Bias, d, m, n, k, Kernels.DenseActivation.Relu);
+                if (!d.AsSpan().SequenceEqual(expected[t]))
+                    failures.Add($"thread {t}, call {call}");
+            }
+        })).ToArray();
+        foreach (var thread in threads)
+            thread.Start();
+        foreach (var thread in threads)
+            thread.Join();
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void Dense_allocates_nothing()
     {
         float[] x = Values(new Random(1), 17 * 300), w = new float[Kernels.DensePackedLength(97, 300)], bias = new float[97], d = new float[17 * 97];
