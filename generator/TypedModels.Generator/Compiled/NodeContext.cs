@@ -104,6 +104,9 @@ internal sealed class NodeContext
     /// <summary>Puts <paramref name="replacement"/> where <paramref name="old"/> was planned.</summary>
     public void Replace(PlanStep old, PlanStep replacement) => _planner.Replace(old, replacement);
 
+    /// <summary>Drops a step planned before this node whose work this node now does itself (its output then has no storage).</summary>
+    public void Remove(PlanStep step) => _planner.Remove(step);
+
     /// <summary>Whether this node is the only reader of input <paramref name="index"/> (no other node reads it, and it is no client output).</summary>
     public bool OnlyReader(int index) => _planner.Readers(Node.Inputs[index]) == 1;
 

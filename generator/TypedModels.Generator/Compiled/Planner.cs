@@ -279,6 +279,8 @@ internal sealed class Planner
 
     internal void Replace(PlanStep old, PlanStep replacement) => _steps[_steps.IndexOf(old)] = replacement;
 
+    internal void Remove(PlanStep step) => _steps.Remove(step);
+
     /// <summary>How many needed nodes read the value <paramref name="name"/>, a client output counting as one more.</summary>
     internal int Readers(string name) => _readers.TryGetValue(name, out int count) ? count : 0;
 

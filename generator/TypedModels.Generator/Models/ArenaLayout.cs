@@ -42,6 +42,7 @@ internal static class ArenaLayout
         }
         foreach (int output in plan.Outputs)
             death[Root(output)] = int.MaxValue;
+        var outputs = new HashSet<int>(plan.Outputs.Select(Root));
 
         var slotOf = Enumerable.Repeat(-1, count).ToArray();
         var slots = new List<Slot>();
@@ -49,7 +50,10 @@ internal static class ArenaLayout
         var arena = Enumerable.Range(0, count).Where(v => plan.Values[v].Storage == Storage.Arena).ToList();
         foreach (int v in arena.OrderBy(v => birth[v] == int.MaxValue ? -1 : birth[v]).ThenBy(v => v))
         {
-            // A value no step names (an output no step writes, say) lives throughout.
+            // A value no step names lives throughout when it is an output (one no step writes, say); otherwise nothing
+            // needs it (a step that wrote it was folded into its reader) and it gets no storage.
+            if (birth[v] == int.MaxValue && !outputs.Contains(v))
+                continue;
             if (birth[v] == int.MaxValue)
                 (birth[v], death[v]) = (-1, int.MaxValue);
             var value = plan.Values[v];

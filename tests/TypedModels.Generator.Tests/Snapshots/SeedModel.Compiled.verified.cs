@@ -97,27 +97,18 @@ namespace App
             try
             {
                 long __s0 = __symbols[0];
-                var __arena = __compiled.Arena<float>(__s0 * 2L + __s0 * 4L);
+                var __arena = __compiled.Arena<float>(__s0 * 4L + __s0);
                 int __arenaAt = 0;
-                int __o0 = __arenaAt; __arenaAt += (int)(__s0 * 2L);
-                int __o1 = __arenaAt; __arenaAt += (int)(__s0 * 4L);
-                var __v1 = __arena.Slice(__o0, (int)(__s0 * 2L));
-                var __v2 = __arena.Slice(__o1, (int)(__s0 * 4L));
-                var __v5 = __arena.Slice(__o0, (int)(__s0));
-                // tile (Tile)
+                int __o0 = __arenaAt; __arenaAt += (int)(__s0 * 4L);
+                int __o1 = __arenaAt; __arenaAt += (int)(__s0);
+                var __v2 = __arena.Slice(__o0, (int)(__s0 * 4L));
+                var __v5 = __arena.Slice(__o1, (int)(__s0));
+                // tile + dense (Gemm)
                 for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
                 {
                     var __in = number.Slice(__i * 1, 1);
-                    var __out = __v1.Slice(__i * 2, 2);
-                    __out[0] = __in[0];
-                    __out[1] = __in[0];
-                }
-                // dense (Gemm)
-                for (int __i = 0, __rows = (int)(__s0); __i < __rows; __i++)
-                {
-                    var __in = __v1.Slice(__i * 2, 2);
                     var __out = __v2.Slice(__i * 4, 4);
-                    float __x0 = __in[0], __x1 = __in[1];
+                    float __x0 = __in[0], __x1 = __in[0];
                     __out[0] = __x0 * 0.608565927f + __x1 * (-0.39077875f) + 2.50539136f;
                     __out[1] = __x0 * (-0.0323970579f) + __x1 * 0.210974112f + (-1.92437756f);
                     __out[2] = __x0 * 0.272213519f + __x1 * 1.46999347f + 2.0467751f;

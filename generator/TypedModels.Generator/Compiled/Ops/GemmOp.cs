@@ -39,8 +39,14 @@ internal sealed class GemmOp : Op
         node.CountWork([m, n], k);
         if (TryDense(node, transA, transB, m, n, k, rows, columns, d))
             return;
-        node.Step(new GemmStep(node.Name, node.OpType, node.Tensor(0), node.Tensor(1), node.Tensor(2), rows, columns, d, m, n, k, transA, transB,
-            node.Float("alpha", 1f), node.Float("beta", 1f)));
+        // Written out (GemmStep.Emit's test): a tiled input is read in place.
+        bool writtenOut = !transA && n.IsFixed && k.IsFixed && n.Value * k.Value <= Dense.InlineWeights && node.Input(1).Floats is not null
+            && (!node.Has(2) || (node.Input(2).Floats is not null && rows == PlanDim.Fixed(1)));
+        var step = new GemmStep(node.Name, node.OpType, node.Tensor(0), node.Tensor(1), node.Tensor(2), rows, columns, d, m, n, k, transA, transB,
+            node.Float("alpha", 1f), node.Float("beta", 1f));
+        if (writtenOut && Dense.TryTiledInput(node, k.Value, out var tile))
+            step = step with { A = tile.X, TileWidth = (int)tile.Shape[1].Value, Node = tile.Node + " + " + node.Name };
+        node.Step(step);
     }
 
     /// <summary>
@@ -71,7 +77,7 @@ internal sealed class GemmOp : Op
 /// arithmetic (<see cref="Dense.Write"/>).
 /// </summary>
 internal sealed record GemmStep(string Node, string OpType, int A, int B, int C, PlanDim CRows, PlanDim CColumns, int D, PlanDim M, PlanDim N, PlanDim K,
-    bool TransA, bool TransB, float Alpha, float Beta) : PlanStep(Node, OpType)
+    bool TransA, bool TransB, float Alpha, float Beta, int TileWidth = 0) : PlanStep(Node, OpType)
 {
     public override void Emit(StepWriter w)
     {
@@ -82,7 +88,7 @@ internal sealed record GemmStep(string Node, string OpType, int A, int B, int C,
             var c = C < 0 ? null : w.ConstantFloats(C);
             int cColumns = (int)CColumns.Value;
             Dense.Write(w.Code, w.Tensor(A), w.Tensor(D), StepWriter.Count(M), n, k,
-                (p, j) => b[TransB ? j * k + p : p * n + j], Alpha, c is null || Beta == 0 ? null : j => Beta * c[cColumns == 1 ? 0 : j]);
+                (p, j) => b[TransB ? j * k + p : p * n + j], Alpha, c is null || Beta == 0 ? null : j => Beta * c[cColumns == 1 ? 0 : j], TileWidth);
             return;
         }
         w.Call("Gemm", ("a", w.Tensor(A)), ("b", w.Tensor(B)), ("c", w.Tensor(C)), ("cRows", StepWriter.Count(CRows)), ("cColumns", StepWriter.Count(CColumns)),
@@ -114,14 +120,17 @@ internal static class Dense
     /// }
     /// </code>
     /// </summary>
-    public static void Write(SourceWriter w, string input, string output, string rows, int n, int k, Func<int, int, float> weight, float alpha, Func<int, float>? bias)
+    public static void Write(SourceWriter w, string input, string output, string rows, int n, int k, Func<int, int, float> weight, float alpha, Func<int, float>? bias,
+        int tileWidth = 0)
     {
+        // A tiled input (TryTiledInput): the row of the Tile's source, input p being its element p mod width.
+        int width = tileWidth > 0 ? tileWidth : k;
         using (w.Block($"for (int __i = 0, __rows = {rows}; __i < __rows; __i++)"))
         {
-            w.WriteLine($"var __in = {input}.Slice(__i * {k}, {k});");
+            w.WriteLine($"var __in = {input}.Slice(__i * {width}, {width});");
             w.WriteLine($"var __out = {output}.Slice(__i * {n}, {n});");
             if (k > 0)
-                w.WriteLine("float " + string.Join(", ", Enumerable.Range(0, k).Select(p => $"__x{p} = __in[{p}]")) + ";");
+                w.WriteLine("float " + string.Join(", ", Enumerable.Range(0, k).Select(p => $"__x{p} = __in[{p % width}]")) + ";");
             for (int j = 0; j < n; j++)
             {
                 string sum = k == 0 ? "0f" : string.Join(" + ", Enumerable.Range(0, k).Select(p => $"__x{p} * {Parenthesized(weight(p, j))}"));
@@ -132,6 +141,24 @@ internal static class Dense
                 w.WriteLine($"__out[{j}] = {sum};");
             }
         }
+    }
+
+    /// <summary>
+    /// When input 0 of a product about to be written out is the output of a Tile along its last dim alone ([rows, w] to
+    /// [rows, w·t], the Tile → MatMul of TensorFlow's export of the seed, say), and nothing else reads it: removes the
+    /// Tile's step and gives it, for the product to read each row of its source in place.
+    /// </summary>
+    public static bool TryTiledInput(NodeContext node, long k, out TileStep tile)
+    {
+        tile = null!;
+        var x = node.Input(0);
+        if (x.Index < 0 || x.ElementType != "float" || !node.OnlyReader(0)
+            || node.Steps.OfType<TileStep>().LastOrDefault(s => s.D == x.Index) is not { ElementType: "float" } found
+            || found.Shape.Count != 2 || !found.Shape[1].IsFixed || found.Shape[1].Value < 1 || found.Repeats[0] != 1 || found.Shape[1].Value * found.Repeats[1] != k)
+            return false;
+        node.Remove(found);
+        tile = found;
+        return true;
     }
 
     private static string Parenthesized(float value) => StepWriter.Float(value) is var text && text.StartsWith("-", StringComparison.Ordinal) ? $"({text})" : text;

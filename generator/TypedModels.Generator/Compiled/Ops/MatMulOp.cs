@@ -43,8 +43,12 @@ internal sealed class MatMulOp : Op
             return;
         }
         PlanDim[] outBatch = aBatch.Length == 0 && bBatch.Length == 0 ? [] : batch;
-        node.Step(new MatMulStep(node.Name, node.OpType, node.Tensor(0), aBatch.ToEquatableArray(), node.Tensor(1), bBatch.ToEquatableArray(), d,
-            outBatch.ToEquatableArray(), rows.ToEquatableArray(), k, n));
+        var step = new MatMulStep(node.Name, node.OpType, node.Tensor(0), aBatch.ToEquatableArray(), node.Tensor(1), bBatch.ToEquatableArray(), d,
+            outBatch.ToEquatableArray(), rows.ToEquatableArray(), k, n);
+        // Written out: a tiled input of rows is read in place.
+        if (a.Shape.Length == 2 && step.WrittenOut(b.Floats is not null) && Dense.TryTiledInput(node, k.Value, out var tile))
+            step = step with { A = tile.X, TileWidth = (int)tile.Shape[1].Value, Node = tile.Node + " + " + node.Name };
+        node.Step(step);
     }
 }
 
@@ -53,7 +57,7 @@ internal sealed class MatMulOp : Op
 /// <see cref="Bias"/> of an Add folded into it (<see cref="DenseFusion.TryBias"/>) when there is one.
 /// </summary>
 internal sealed record MatMulStep(string Node, string OpType, int A, EquatableArray<PlanDim> ABatch, int B, EquatableArray<PlanDim> BBatch, int D,
-    EquatableArray<PlanDim> DBatch, EquatableArray<PlanDim> M, PlanDim K, PlanDim N, int Bias = -1) : PlanStep(Node, OpType)
+    EquatableArray<PlanDim> DBatch, EquatableArray<PlanDim> M, PlanDim K, PlanDim N, int Bias = -1, int TileWidth = 0) : PlanStep(Node, OpType)
 {
     /// <summary>Whether the product is written out as arithmetic, given whether B is known.</summary>
     public bool WrittenOut(bool knownB) => knownB && ABatch.Count == 0 && BBatch.Count == 0 && K.IsFixed && N.IsFixed && K.Value * N.Value <= Dense.InlineWeights;
@@ -64,7 +68,7 @@ internal sealed record MatMulStep(string Node, string OpType, int A, EquatableAr
         {
             int k = (int)K.Value, n = (int)N.Value;
             var bias = Bias < 0 ? null : w.ConstantFloats(Bias);
-            Dense.Write(w.Code, w.Tensor(A), w.Tensor(D), StepWriter.Count(M), n, k, (p, j) => b[p * n + j], 1f, bias is null ? null : j => bias[j]);
+            Dense.Write(w.Code, w.Tensor(A), w.Tensor(D), StepWriter.Count(M), n, k, (p, j) => b[p * n + j], 1f, bias is null ? null : j => bias[j], TileWidth);
             return;
         }
         w.Call("MatMul", ("a", w.Tensor(A)), ("aBatch", w.Shape(ABatch)), ("b", w.Tensor(B)), ("bBatch", w.Shape(BBatch)), ("d", w.Tensor(D)),
