@@ -37,11 +37,7 @@ public static partial class Kernels
         else if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 8 <= v.Length; i += 8)
-            {
-                var x = Vector256.LoadUnsafe(ref V, (nuint)i);
-                var s = Vector256<float>.One / (Vector256<float>.One + Exp256(-x));
-                Vector256.ConditionalSelect(Vector256.Equals(x, x), s, x).StoreUnsafe(ref V, (nuint)i);
-            }
+                Sigmoid256(Vector256.LoadUnsafe(ref V, (nuint)i)).StoreUnsafe(ref V, (nuint)i);
         }
         for (; i < v.Length; i++)
             Unsafe.Add(ref V, i) = SigmoidScalar(Unsafe.Add(ref V, i));
@@ -60,23 +56,7 @@ public static partial class Kernels
         else if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 8 <= v.Length; i += 8)
-            {
-                var x = Vector256.LoadUnsafe(ref V, (nuint)i);
-                var a = Vector256.Abs(x);
-                var x2 = x * x;
-                var p = Vector256.FusedMultiplyAdd(Vector256.Create(T17), x2, Vector256.Create(T15));
-                p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T13));
-                p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T11));
-                p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T9));
-                p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T7));
-                p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T5));
-                p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T3));
-                var series = Vector256.FusedMultiplyAdd(x * x2, p, x);
-                var far = Vector256<float>.One - Vector256.Create(2f) / (Exp256(a + a) + Vector256<float>.One);
-                far = Vector256.CopySign(far, x);
-                var t = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(TanhSeriesBelow)), series, far);
-                Vector256.ConditionalSelect(Vector256.Equals(x, x), t, x).StoreUnsafe(ref V, (nuint)i);
-            }
+                Tanh256(Vector256.LoadUnsafe(ref V, (nuint)i)).StoreUnsafe(ref V, (nuint)i);
         }
         for (; i < v.Length; i++)
             Unsafe.Add(ref V, i) = TanhScalar(Unsafe.Add(ref V, i));
@@ -103,6 +83,29 @@ public static partial class Kernels
         var far = Vector512.CopySign(Vector512<float>.One - Vector512.Create(2f) / (Exp512(a + a) + Vector512<float>.One), x);
         var t = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(TanhSeriesBelow)), series, far);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), t, x);
+    }
+
+    private static Vector256<float> Sigmoid256(Vector256<float> x)
+    {
+        var s = Vector256<float>.One / (Vector256<float>.One + Exp256(-x));
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), s, x);
+    }
+
+    private static Vector256<float> Tanh256(Vector256<float> x)
+    {
+        var a = Vector256.Abs(x);
+        var x2 = x * x;
+        var p = Vector256.FusedMultiplyAdd(Vector256.Create(T17), x2, Vector256.Create(T15));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T13));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T11));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T9));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T7));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T5));
+        p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(T3));
+        var series = Vector256.FusedMultiplyAdd(x * x2, p, x);
+        var far = Vector256.CopySign(Vector256<float>.One - Vector256.Create(2f) / (Exp256(a + a) + Vector256<float>.One), x);
+        var t = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(TanhSeriesBelow)), series, far);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), t, x);
     }
 
     internal static float SigmoidScalar(float x) => float.IsNaN(x) ? x : 1f / (1f + ExpScalar(-x));
